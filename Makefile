@@ -1,0 +1,70 @@
+# The README's two commands: `make demo` and `make test`. Everything else they need is here, so a
+# fresh clone on a new machine (or CI) needs nothing done by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUNSHINE := $(BIN)/sunshine
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
+PYTEST_ARGS ?=
+
+.PHONY: demo test install vendor chromium lint migrations-check test-sqlite test-postgres bench serve clean
+
+demo: install vendor
+	$(SUNSHINE) migrate --noinput
+	$(SUNSHINE) seed_demo
+	$(SUNSHINE) collectstatic --noinput -v0
+	$(SUNSHINE) serve --host $(HOST) --port $(PORT)
+
+test: install vendor chromium lint migrations-check test-sqlite test-postgres
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# Front-end packages come from npm at build time and are copied where collectstatic finds them.
+vendor: var/vendor/.installed
+
+var/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p var/vendor/vendor
+	cp node_modules/hls.js/dist/hls.min.js var/vendor/vendor/hls.min.js
+	cp node_modules/axe-core/axe.min.js var/vendor/vendor/axe.min.js
+	touch $@
+
+# Browser journeys drive Debian's Chromium (Playwright's own browser download cannot work here).
+chromium:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: install
+	env -u DATABASE_URL $(SUNSHINE) makemigrations --check --dry-run
+
+test-sqlite: install vendor
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install vendor
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== again on $$DATABASE_URL"; \
+		$(BIN)/pytest $(PYTEST_ARGS); \
+	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+serve: install vendor
+	$(SUNSHINE) serve --host $(HOST) --port $(PORT)
+
+bench: install vendor
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules var/vendor var/static

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MediaPipelineConfig(AppConfig):
+    name = "media_pipeline"
+    verbose_name = "视频处理"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SunshineConfig(AppConfig):
+    name = "sunshine"
+    verbose_name = "阳光课堂"
+    default_auto_field = "django.db.models.BigAutoField"

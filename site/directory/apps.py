@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "sunshine.directory"
+    label = "directory"
+    verbose_name = "区县与学校"

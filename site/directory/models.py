@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class District(models.Model):
+    """One of the city's districts and counties (区县), identified by its administrative code."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "市辖区"
+        COUNTY = "county", "县"
+        COUNTY_LEVEL_CITY = "county-level city", "县级市"
+
+    code = models.CharField(
+        "行政区划代码",
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6}$", "行政区划代码应为 6 位数字")],
+    )
+    name = models.CharField("名称", max_length=50, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.DISTRICT)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "区县"
+        verbose_name_plural = "区县"
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    class Stage(models.TextChoices):
+        PRIMARY = "primary", "小学"
+        JUNIOR = "junior", "初中"
+        SENIOR = "senior", "高中"
+        NINE_YEAR = "nine_year", "九年一贯制"
+        TWELVE_YEAR = "twelve_year", "十二年一贯制"
+        VOCATIONAL = "vocational", "中职"
+        SPECIAL = "special", "特殊教育"
+
+    code = models.CharField(
+        "学校代码",
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9A-Za-z-]+$", "学校代码只能包含数字、字母和连字符")],
+    )
+    name = models.CharField("学校名称", max_length=100)
+    district = models.ForeignKey(
+        District, verbose_name="所属区县", on_delete=models.PROTECT, related_name="schools"
+    )
+    stage = models.CharField("学段", max_length=20, choices=Stage.choices)
+
+    class Meta:
+        ordering = ["district__code", "code"]
+        verbose_name = "学校"
+        verbose_name_plural = "学校"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"], name="unique_school_name_in_district"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class UserProfile(models.Model):
+    """Where an account belongs: a teacher's school, or the district a district officer covers.
+
+    The district of a teacher is the district of their school; `district` is set directly only
+    for district staff, whose reports are limited to it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    school = models.ForeignKey(
+        School,
+        verbose_name="学校",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    district = models.ForeignKey(
+        District,
+        verbose_name="负责区县",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+
+    class Meta:
+        verbose_name = "账号归属"
+        verbose_name_plural = "账号归属"
+
+    def __str__(self):
+        return f"{self.user}"
+
+    @property
+    def effective_district(self):
+        if self.district_id:
+            return self.district
+        return self.school.district if self.school_id else None

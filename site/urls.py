@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from sunshine.search import views as search_views
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("search/", search_views.search, name="search"),
+    path("accounts/", include("sunshine.roles.urls")),
+    path("media-pipeline/", include("media_pipeline.urls")),
+    path("", include("analytics.urls")),
+]
+
+if settings.DEBUG or not getattr(settings, "AWS_STORAGE_BUCKET_NAME", None):
+    # Local-storage media (the embedded default). In production a CDN or the reverse proxy
+    # serves MEDIA_ROOT; see media_pipeline.serving for range requests and cache headers.
+    from media_pipeline.serving import media_urlpatterns
+
+    urlpatterns += media_urlpatterns()
+
+urlpatterns += [path("", include(wagtail_urls))]

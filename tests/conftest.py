@@ -1,0 +1,15 @@
+"""Fixtures every test can use. Area-specific fixtures live in tests/<area>/conftest.py."""
+
+import pytest
+from django.core.cache import caches
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(settings, tmp_path):
+    # Each test writes media to its own folder and starts with an empty page cache.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
