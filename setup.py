@@ -15,5 +15,9 @@ setup(
         *find_packages(include=[f"{app}*" for app in APPS]),
     ],
     package_dir={"sunshine": "site"},
-    include_package_data=True,
+    # Data the bureau gave us and static files ship inside the packages that read them.
+    package_data={
+        "sunshine.directory": ["data/*.csv"],
+        "": ["static/**/*", "templates/**/*"],
+    },
 )

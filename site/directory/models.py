@@ -55,6 +55,7 @@ class School(models.Model):
         ordering = ["district__code", "code"]
         verbose_name = "学校"
         verbose_name_plural = "学校"
+        permissions = [("import_schools", "可批量导入学校")]
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "name"], name="unique_school_name_in_district"
@@ -94,16 +95,47 @@ class UserProfile(models.Model):
         blank=True,
         related_name="staff",
     )
+    mobile = models.CharField(
+        "手机号",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^\+?[0-9 -]{5,20}$", "手机号只能包含数字、空格、连字符和 +")],
+    )
 
     class Meta:
         verbose_name = "账号归属"
         verbose_name_plural = "账号归属"
+        permissions = [("import_teachers", "可批量导入教师账号")]
 
     def __str__(self):
-        return f"{self.user}"
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def display_name(self):
+        return str(self)
+
+    display_name.fget.short_description = "姓名"
+
+    @property
+    def role_names(self):
+        return "、".join(sorted(group.name for group in self.user.groups.all()))
 
     @property
     def effective_district(self):
         if self.district_id:
             return self.district
         return self.school.district if self.school_id else None
+
+    # Flat values for spreadsheet exports, where a staff account has no school.
+    @property
+    def school_code(self):
+        return self.school.code if self.school_id else ""
+
+    @property
+    def school_name(self):
+        return self.school.name if self.school_id else ""
+
+    @property
+    def district_name(self):
+        district = self.effective_district
+        return district.name if district else ""
