@@ -12,10 +12,11 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test install vendor chromium lint migrations-check test-sqlite test-postgres bench serve clean
 
+# seed_demo ends by printing the demo logins; serve then prints the address.
 demo: install vendor
 	$(SUNSHINE) migrate --noinput
-	$(SUNSHINE) seed_demo
 	$(SUNSHINE) collectstatic --noinput -v0
+	$(SUNSHINE) seed_demo
 	$(SUNSHINE) serve --host $(HOST) --port $(PORT)
 
 test: install vendor chromium lint migrations-check test-sqlite test-postgres
@@ -43,6 +44,10 @@ chromium:
 	@command -v chromium >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	@# A Chinese font: QR posters (PNG) print the school's name, and screenshots show Chinese.
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -46,11 +46,13 @@ ROLE_PERMISSIONS = {
 }
 
 # Page permissions on the root of the page tree, which holds the home page and everything
-# under it. Editors may not publish: their changes go through the review workflow, whose
-# tasks reviewers approve.
+# under it. Only the group of the workflow's last step (终审, city staff) may publish: Wagtail
+# publishes as whoever approves that step, and anyone else holding `publish` could press
+# "发布" and skip the remaining review steps.
 PAGE_PERMISSIONS = {
     EDITOR: ["add", "change", "lock"],
-    REVIEWER: ["add", "change", "publish", "lock", "unlock"],
+    REVIEWER: ["add", "change", "lock", "unlock"],
+    CITY_STAFF: ["publish"],
 }
 
 _MEDIA_PERMISSIONS = [

@@ -14,7 +14,7 @@ from sunshine.roles.factories import (
     ReviewerFactory,
     TeacherFactory,
 )
-from sunshine.roles.names import REVIEWER
+from sunshine.roles.names import CITY_STAFF, REVIEWER
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +28,28 @@ def home():
 
 @pytest.fixture
 def review(home):
-    """A one-step review: reviewers approve, then the page goes live."""
+    """A two-step review: reviewers approve 初审, city staff approve 终审 and it goes live."""
     workflow = Workflow.objects.create(name="测试审核")
-    task = GroupApprovalTask.objects.create(name="终审")
-    task.groups.add(Group.objects.get(name=REVIEWER))
-    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    for sort_order, (name, group) in enumerate([("初审", REVIEWER), ("终审", CITY_STAFF)]):
+        task = GroupApprovalTask.objects.create(name=name)
+        task.groups.add(Group.objects.get(name=group))
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=sort_order)
     WorkflowPage.objects.create(workflow=workflow, page=home)
     return workflow
+
+
+def approve(client, page, user):
+    client.force_login(user)
+    state = page.current_workflow_state
+    response = client.post(
+        reverse(
+            "wagtailadmin_pages:workflow_action",
+            args=[page.pk, "approve", state.current_task_state.pk],
+        ),
+        {"comment": "同意"},
+    )
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
 
 
 def info_page_form(title, slug, action):
@@ -120,18 +135,15 @@ def test_an_editor_creates_a_page_but_it_only_goes_live_after_review(client, hom
     assert state is not None and state.status == "in_progress"
     assert not page.live
 
+    # A reviewer cannot publish around the workflow; approving 初审 moves it on, unpublished.
     reviewer = ReviewerFactory()
-    client.force_login(reviewer)
-    assert page.permissions_for_user(reviewer).can_publish()
-    response = client.post(
-        reverse(
-            "wagtailadmin_pages:workflow_action",
-            args=[page.pk, "approve", state.current_task_state.pk],
-        ),
-        {"comment": "同意发布"},
-    )
-    assert response.status_code in (200, 302)
-    page.refresh_from_db()
+    assert not page.permissions_for_user(reviewer).can_publish()
+    approve(client, page, reviewer)
+    assert not page.live
+    assert page.current_workflow_state.current_task_state.task.name == "终审"
+
+    # City staff's 终审 approval publishes it.
+    approve(client, page, CityStaffFactory())
     assert page.live
 
 

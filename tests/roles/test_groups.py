@@ -43,7 +43,9 @@ def test_what_each_role_may_do():
     assert not {"change_school", "add_school", "import_teachers"} & codenames(DISTRICT_STAFF)
     assert {"import_schools", "import_teachers", "change_school"} <= codenames(CITY_STAFF)
     assert page_actions(EDITOR) == {"add_page", "change_page", "lock_page"}
-    assert "publish_page" in page_actions(REVIEWER)
+    # Reviewers approve their steps; only 终审 (city staff) can publish, so nobody skips review.
+    assert "publish_page" not in page_actions(REVIEWER)
+    assert page_actions(CITY_STAFF) == {"publish_page"}
     assert page_actions(DISTRICT_STAFF) == page_actions(TEACHER) == set()
     root = Page.get_first_root_node()
     assert set(

@@ -1,0 +1,7 @@
+"""The project's settings with a benchmark-only URLconf that adds a trivial view. Selected by
+DJANGO_SETTINGS_MODULE=benchmarks.settings in the servers that benchmarks start; never used by
+the site itself."""
+
+from sunshine.settings import *  # noqa: F403
+
+ROOT_URLCONF = "benchmarks.urls"

@@ -1,0 +1,36 @@
+"""In production the site refuses to start half-configured and passes Django's deploy checks."""
+
+import secrets
+
+import pytest
+
+from .helpers import child_env, sunshine
+
+PRODUCTION = {
+    "SUNSHINE_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "yangguang.example.edu.cn",
+    "DATABASE_URL": "postgres://sunshine:secret@db.internal:5432/sunshine",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "CSRF_TRUSTED_ORIGINS": "https://yangguang.example.edu.cn",
+}
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_a_secret_key_or_allowed_hosts(missing, tmp_path):
+    values = {key: value for key, value in PRODUCTION.items() if key != missing}
+    result = sunshine("check", env=child_env(SUNSHINE_VAR_DIR=tmp_path, **values))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = sunshine(
+        "check",
+        "--deploy",
+        "--fail-level=WARNING",
+        env=child_env(SUNSHINE_VAR_DIR=tmp_path, **PRODUCTION),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
