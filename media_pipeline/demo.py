@@ -1,0 +1,94 @@
+"""Demo video: a short clip made with ffmpeg, run through the real pipeline and attached to the
+demo lessons and lectures that have no video. Runs after the courses demo; idempotent (the clip
+is the same bytes every time, so a second run finds the asset ready and changes nothing)."""
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+
+from . import publish, storage
+from .models import VideoAsset, VideoCaption
+
+TITLE = "演示视频：认识情绪"
+SECONDS = 8
+CAPTIONS = """WEBVTT
+
+00:00:00.000 --> 00:00:04.000
+同学们好，欢迎来到阳光课堂。
+
+00:00:04.000 --> 00:00:08.000
+今天我们一起认识自己的情绪。
+"""
+
+
+def make_clip(path, seconds=SECONDS):
+    """A small 640×360 test pattern with a tone: deterministic, so the same sha256 every run."""
+    from .ffmpeg import ffmpeg_exe
+
+    subprocess.run(
+        [
+            ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50",
+            "-c:a", "aac", "-b:a", "96k", "-map_metadata", "-1", "-fflags", "+bitexact",
+            "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-movflags", "+faststart",
+            str(path),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def demo_video(stdout):
+    video = VideoAsset.objects.filter(title=TITLE).order_by("pk").first()
+    if video is None:
+        from .pipeline import sha256_file
+
+        with tempfile.TemporaryDirectory() as tmp:
+            clip = Path(tmp) / "demo.mp4"
+            make_clip(clip)
+            sha = sha256_file(clip)
+            name = storage.put_file(clip, f"video-sources/{sha[:2]}/{sha}.mp4", immutable=False)
+            video = VideoAsset.objects.create(
+                title=TITLE,
+                source=name,
+                source_name="认识情绪.mp4",
+                source_size=clip.stat().st_size,
+                sha256=sha,
+            )
+        caption = VideoCaption(video=video, language="zh-Hans", label="中文", is_default=True)
+        caption.file.save("demo-zh.vtt", ContentFile(CAPTIONS.encode()), save=False)
+        caption.save()
+    if video.status == VideoAsset.Status.FAILED:
+        publish.requeue(video)
+    if not video.is_ready:
+        outcome = publish.process(video.pk)  # in this process: the demo must play at once
+        video.refresh_from_db()
+        stdout.write(f"  演示视频：{video.get_status_display()} {outcome.reason}")
+    return video
+
+
+def attach_to_pages(video):
+    from courses.models import LecturePage, LessonPage
+
+    attached = 0
+    for model in (LessonPage, LecturePage):
+        for page in model.objects.filter(video__isnull=True):
+            values = {"video": video}
+            if model is LessonPage and page.duration is None and video.duration_timedelta:
+                values["duration"] = video.duration_timedelta
+            publish.set_page_fields(page, **values)
+            attached += 1
+    return attached
+
+
+def seed(stdout):
+    video = demo_video(stdout)
+    if not video.is_ready:
+        stdout.write("  演示视频没有处理成功，课程页面将显示“视频正在处理中”。")
+        return
+    attached = attach_to_pages(video)
+    stdout.write(f"  演示视频已就绪（{video.duration_text}），新关联 {attached} 个课程/讲座页面")

@@ -1,0 +1,40 @@
+"""Keeping derived files in step: captions edited on a ready video get a new master playlist;
+a kit published with changed materials gets its "下载全部" zip built ahead of the first click."""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.signals import page_published
+
+from .models import VideoAsset, VideoCaption
+
+logger = logging.getLogger(__name__)
+
+
+def _refresh_captions(video_id):
+    from .tasks import refresh_video_captions
+
+    if VideoAsset.objects.filter(pk=video_id, status=VideoAsset.Status.READY).exists():
+        refresh_video_captions.enqueue(video_id)
+
+
+@receiver(post_save, sender=VideoCaption)
+@receiver(post_delete, sender=VideoCaption)
+def captions_changed(sender, instance, **kwargs):
+    video_id = instance.video_id
+    transaction.on_commit(lambda: _refresh_captions(video_id))
+
+
+@receiver(page_published)
+def kit_published(sender, instance, **kwargs):
+    from courses.models import ClassMeetingKitPage
+
+    if isinstance(instance, ClassMeetingKitPage):
+        from .bundles import current_bundle
+
+        try:
+            current_bundle(instance)
+        except Exception:  # building ahead is a courtesy; publishing must never fail for it
+            logger.exception("could not queue the bundle of kit %s", instance.pk)

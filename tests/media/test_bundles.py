@@ -1,0 +1,188 @@
+""" "下载全部": a teacher gets one zip of the whole kit, with Chinese names that open correctly
+everywhere, nothing that escapes the folder, built once per set of materials."""
+
+import shutil
+import struct
+import subprocess
+import zipfile
+import zlib
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from wagtail.models import Site
+
+from courses.factories import ClassMeetingKitPageFactory, DocumentFactory, KitMaterialFactory
+from media_pipeline import bundles
+from media_pipeline.factories import ReadyVideoFactory
+from media_pipeline.models import KitBundle
+
+pytestmark = pytest.mark.django_db
+
+DOCX = b"PK\x03\x04" + b"docx body " * 500
+PDF = b"%PDF-1.4\n" + b"plain text stream " * 500
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x11video" * 2000
+
+
+@pytest.fixture
+def kit(task_queue):
+    site = Site.objects.get(is_default_site=True)
+    kit = ClassMeetingKitPageFactory(parent=site.root_page, title="珍爱生命：主题班会")
+    video = ReadyVideoFactory(title="班会视频")
+    default_storage.save(video.fallback_mp4, ContentFile(MP4))
+
+    def material(title, filename, data, **kw):
+        document = DocumentFactory(file__filename=filename, file__data=data, title=title)
+        return KitMaterialFactory(page=kit, title=title, document=document, **kw)
+
+    material("教学设计", "教案.docx", DOCX)
+    material("教学设计", "教案2.pdf", PDF)  # the same title twice
+    material("../../etc/passwd", "p.pdf", PDF)
+    material("CON", "con.pdf", PDF)
+    material('学习单：<第1课>*?"', "s.pdf", PDF)
+    KitMaterialFactory(page=kit, title="班会视频", document=None, video=video, kind="video")
+    return kit
+
+
+def build(kit):
+    bundle = bundles.build_for_kit(kit.pk)
+    assert bundle.status == "ready"
+    return bundle, default_storage.path(bundle.file)
+
+
+def test_the_zip_has_every_material_with_readable_chinese_names(kit):
+    bundle, path = build(kit)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        assert names == [
+            "珍爱生命：主题班会/01 教学设计.docx",
+            "珍爱生命：主题班会/02 教学设计.pdf",
+            "珍爱生命：主题班会/03 _.._etc_passwd.pdf",
+            "珍爱生命：主题班会/04 _CON.pdf",
+            "珍爱生命：主题班会/05 学习单：_第1课____.pdf",
+            "珍爱生命：主题班会/06 班会视频.mp4",
+        ]
+        assert archive.read(names[0]) == DOCX
+        assert archive.read(names[-1]) == MP4
+        for info in archive.infolist():
+            assert info.flag_bits & 0x800  # UTF-8 names (macOS, 7-Zip, unzip)
+            assert not info.filename.startswith("/") and ".." not in info.filename.split("/")
+
+
+def test_every_name_also_carries_the_info_zip_unicode_path_field(kit):
+    _, path = build(kit)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            header_id, size, version, crc = struct.unpack("<HHBI", info.extra[:9])
+            encoded = info.filename.encode()
+            assert header_id == 0x7075 and version == 1
+            assert crc == zlib.crc32(encoded)  # the CRC of the name in the header
+            assert info.extra[9 : 4 + size] == encoded
+
+
+@pytest.mark.skipif(not shutil.which("unzip"), reason="Info-ZIP unzip is not installed")
+def test_unzip_lists_the_chinese_names_and_finds_every_crc_right(kit):
+    _, path = build(kit)
+    listing = subprocess.run(
+        ["unzip", "-l", path], capture_output=True, check=True, env={"LANG": "C.UTF-8"}
+    ).stdout.decode("utf-8")
+    assert "珍爱生命：主题班会/01 教学设计.docx" in listing
+    assert "珍爱生命：主题班会/06 班会视频.mp4" in listing
+    checked = subprocess.run(["unzip", "-t", path], capture_output=True, env={"LANG": "C.UTF-8"})
+    assert checked.returncode == 0 and b"No errors detected" in checked.stdout  # every CRC
+
+
+def test_compressed_media_is_stored_and_documents_are_deflated(kit):
+    _, path = build(kit)
+    with zipfile.ZipFile(path) as archive:
+        kinds = {i.filename.rsplit(".", 1)[1]: i.compress_type for i in archive.infolist()}
+    assert kinds["mp4"] == zipfile.ZIP_STORED
+    assert kinds["docx"] == zipfile.ZIP_STORED  # a .docx is a zip already
+    assert kinds["pdf"] == zipfile.ZIP_DEFLATED
+
+
+def test_windows_reserved_and_illegal_names_are_made_safe():
+    assert bundles.sanitize("CON") == "_CON"
+    assert bundles.sanitize("lpt1.txt") == "_lpt1.txt"
+    assert bundles.sanitize('a<b>c:d"e/f\\g|h?i*j') == "a_b_c_d_e_f_g_h_i_j"
+    assert bundles.sanitize("  ...  ") == "未命名"
+    assert bundles.sanitize("名字. ") == "名字"
+    assert bundles.unique_names(["教案.pdf", "教案.PDF", "教案.pdf"]) == [
+        "教案.pdf",
+        "教案 (2).PDF",
+        "教案 (3).pdf",
+    ]
+
+
+def test_the_same_materials_give_the_same_bytes(kit):
+    _, path = build(kit)
+    with open(path, "rb") as handle:
+        first = handle.read()
+    KitBundle.objects.all().delete()
+    default_storage.delete(
+        bundles.bundle_storage_name(
+            bundles.content_hash(bundles.bundle_folder(kit), bundles.materials_for(kit))
+        )
+    )
+    _, path = build(kit)
+    with open(path, "rb") as handle:
+        assert handle.read() == first
+
+
+def test_a_built_bundle_is_reused_until_a_material_changes(kit, monkeypatch):
+    built = []
+    real = bundles.write_zip
+    monkeypatch.setattr(bundles, "write_zip", lambda *a: built.append(1) or real(*a))
+    first, _ = build(kit)
+    again, _ = build(kit)
+    assert (again.pk, len(built)) == (first.pk, 1)
+    assert bundles.current_bundle(kit).pk == first.pk
+
+    changed = kit.materials.first().document
+    changed.file.save("教案-修订.docx", ContentFile(DOCX + b"revised"))
+    changed.file_hash = ""
+    changed.save()
+
+    rebuilt, _ = build(kit)
+    assert rebuilt.content_hash != first.content_hash and len(built) == 2
+    assert not KitBundle.objects.filter(pk=first.pk).exists()  # the old zip is gone
+
+
+def test_a_teacher_downloads_the_bundle(
+    kit, client, django_user_model, task_queue, django_capture_on_commit_callbacks
+):
+    teacher = django_user_model.objects.create_user("t1", password="pw-123456-x", is_staff=True)
+    client.force_login(teacher)
+    url = f"/media-pipeline/kits/{kit.pk}/bundle/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = client.get(url, headers={"Accept": "application/json"})
+    assert waiting.status_code == 202 and waiting.json()["status"] == "building"
+    queued = [r.args for r in task_queue.results if r.task.name == "build_kit_bundle"]
+    assert queued == [[kit.pk]]
+
+    bundles.build_for_kit(kit.pk)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert "filename*=UTF-8''%E7%8F%8D" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+
+
+def test_the_bundle_is_login_gated_like_the_files(kit, client):
+    url = f"/media-pipeline/kits/{kit.pk}/bundle/"
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    response = client.get(url, headers={"Accept": "application/json"})
+    assert response.status_code == 401 and "登录" in response.json()["error"]
+
+
+def test_without_the_login_setting_anyone_may_download(kit, client):
+    from sunshine.models import SiteSettings
+
+    site = Site.objects.get(is_default_site=True)
+    SiteSettings.objects.update_or_create(
+        site=site, defaults={"kit_download_requires_login": False}
+    )
+    bundles.build_for_kit(kit.pk)
+    assert client.get(f"/media-pipeline/kits/{kit.pk}/bundle/").status_code == 200

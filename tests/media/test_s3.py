@@ -1,0 +1,185 @@
+"""With S3 storage, end to end against a real S3-protocol server (moto's, on 127.0.0.1): the
+browser uploads parts straight to the bucket and resumes after an interruption, the worker
+transcodes, the renditions land in the bucket, and pages point at the CDN."""
+
+import hashlib
+import socket
+import struct
+import urllib.request
+import uuid
+
+import boto3
+import pytest
+from django.core.files.storage import default_storage
+from wagtail.models import Site
+
+from media_pipeline import bundles, tasks
+from media_pipeline.models import VideoAsset
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+PART = 5 * 1024 * 1024  # S3's smallest part
+CDN = "cdn.sunshine.test"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(settings, s3_endpoint, monkeypatch, video_settings):
+    # Credentials for the local server only; nothing may reach a real AWS account.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    bucket = f"sunshine-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    settings.AWS_S3_ENDPOINT_URL = s3_endpoint
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    settings.AWS_S3_CUSTOM_DOMAIN = CDN
+    settings.AWS_QUERYSTRING_AUTH = False
+    settings.AWS_DEFAULT_ACL = None
+    settings.AWS_S3_FILE_OVERWRITE = False
+    settings.AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+    }
+    settings.SUNSHINE_S3_PART_SIZE = PART
+    return client, bucket
+
+
+def put(url, data):
+    # As the browser's fetch() sends a Blob slice: raw bytes, no form encoding.
+    request = urllib.request.Request(
+        url, data=data, method="PUT", headers={"Content-Type": "application/octet-stream"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.headers["ETag"]
+
+
+def padded_clip(clips):
+    """A real clip grown past one S3 part by a trailing MP4 `free` box (players skip it)."""
+    data = clips.video(width=640, height=360, seconds=3).read_bytes()
+    padding = PART + 256 * 1024
+    return data + struct.pack(">I4s", padding, b"free") + b"\0" * (padding - 8)
+
+
+def test_a_multipart_upload_resumes_and_the_video_is_published_to_the_bucket(
+    s3, client, editor, clips, django_capture_on_commit_callbacks, task_queue
+):
+    s3_client, bucket = s3
+    data = padded_clip(clips)
+    client.force_login(editor)
+
+    session = client.post(
+        "/media-pipeline/uploads/",
+        {"filename": "心理讲座.mp4", "size": len(data), "title": "心理讲座"},
+        content_type="application/json",
+    ).json()
+    assert session["mode"] == "s3" and session["part_count"] == 2
+
+    urls = client.post(session["parts_url"], {"parts": [1, 2]}, content_type="application/json")
+    status, _ = put(urls.json()["urls"]["1"], data[:PART])
+    assert status == 200
+    # The connection drops before part 2. Later (another day, another page load) the browser
+    # asks what S3 already has:
+    resumed = client.get(session["url"]).json()
+    assert [p["number"] for p in resumed["parts"]] == [1]
+    assert resumed["offset"] == PART
+    urls = client.post(session["parts_url"], {"parts": [2]}, content_type="application/json")
+    put(urls.json()["urls"]["2"], data[PART:])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(session["complete_url"])
+    assert done.status_code == 201, done.content
+    video = VideoAsset.objects.get(pk=done.json()["video"]["id"])
+    source = s3_client.get_object(Bucket=bucket, Key=video.source.name)["Body"].read()
+    assert source == data  # the bytes went browser → bucket, never through Django
+    assert video.sha256 == ""  # not seen by the app server: the worker computes it
+
+    assert tasks.process_video.call(video.pk) == "ready"
+
+    video.refresh_from_db()
+    assert video.sha256 == hashlib.sha256(data).hexdigest()
+    keys = [
+        o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="videos/")["Contents"]
+    ]
+    prefix = f"videos/{video.sha256[:2]}/{video.sha256}/"
+    assert keys and all(k.startswith(prefix) for k in keys)
+    assert video.master_playlist in keys and video.fallback_mp4 in keys
+    assert any(k.endswith(".m4s") for k in keys)
+    head = s3_client.head_object(Bucket=bucket, Key=video.master_playlist)
+    assert head["ContentType"] == "application/vnd.apple.mpegurl"
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    assert video.master_url == f"https://{CDN}/{video.master_playlist}"
+
+
+def test_lesson_pages_point_at_the_cdn(s3, client, django_user_model):
+    from courses.factories import CourseSeriesPageFactory, LessonPageFactory
+    from media_pipeline.factories import ReadyVideoFactory
+
+    video = ReadyVideoFactory()
+    series = CourseSeriesPageFactory(parent=Site.objects.get(is_default_site=True).root_page)
+    lesson = LessonPageFactory(parent=series, video=video)
+
+    html = client.get(lesson.url).content.decode()
+
+    assert f'data-hls="https://{CDN}/{video.master_playlist}"' in html
+    assert f'poster="https://{CDN}/{video.poster}"' in html
+    assert f'data-mp4="https://{CDN}/{video.fallback_mp4}"' in html
+
+
+def test_a_text_file_uploaded_to_s3_is_refused_and_removed(s3, client, editor):
+    s3_client, bucket = s3
+    data = b"#EXTM3U\n#EXTINF:10,\nfile:///etc/passwd\n"
+    client.force_login(editor)
+    session = client.post(
+        "/media-pipeline/uploads/",
+        {"filename": "lesson.mp4", "size": len(data)},
+        content_type="application/json",
+    ).json()
+    url = client.post(session["parts_url"], {"parts": [1]}, content_type="application/json")
+    put(url.json()["urls"]["1"], data)
+
+    response = client.post(session["complete_url"])
+
+    assert response.status_code == 415 and "不是视频" in response.json()["error"]
+    assert "Contents" not in s3_client.list_objects_v2(Bucket=bucket, Prefix="video-sources/")
+    assert not VideoAsset.objects.exists()
+
+
+def test_the_kit_bundle_is_a_redirect_to_the_bucket(s3, client, django_user_model):
+    from courses.factories import ClassMeetingKitPageFactory, DocumentFactory, KitMaterialFactory
+
+    kit = ClassMeetingKitPageFactory(parent=Site.objects.get(is_default_site=True).root_page)
+    KitMaterialFactory(page=kit, document=DocumentFactory(file__filename="教案.pdf"))
+    bundle = bundles.build_for_kit(kit.pk)
+    assert default_storage.exists(bundle.file)
+    client.force_login(
+        django_user_model.objects.create_user("t", password="x-123456-x", is_staff=True)
+    )
+
+    response = client.get(f"/media-pipeline/kits/{kit.pk}/bundle/")
+
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(f"{default_storage.endpoint_url}/") and bundle.file in location
+    assert "response-content-disposition" in location
+    with urllib.request.urlopen(location, timeout=30) as download:
+        assert download.read(2) == b"PK"
