@@ -1,6 +1,6 @@
 from django.db import models
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 
@@ -60,10 +60,13 @@ class SiteSettings(BaseSiteSetting):
         MultiFieldPanel(
             [FieldPanel("icp_number"), FieldPanel("police_filing_number")], heading="页脚备案信息"
         ),
-        FieldPanel("privacy_page"),
+        PageChooserPanel("privacy_page", "home.InfoPage"),
         FieldPanel("kit_download_requires_login"),
         FieldPanel("share_image"),
     ]
+
+    # Every page's footer links the privacy notice; fetch it with the settings in one query.
+    select_related = ["privacy_page", "share_image"]
 
     class Meta:
         verbose_name = "站点设置"

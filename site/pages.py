@@ -1,7 +1,14 @@
-"""What every public page has: share metadata (title, description, image) for WeChat and others."""
+"""What every public page has: share metadata (title, description, image) for WeChat and others.
+
+`templates/includes/share_meta.html` renders it as `<meta name="description">`, Open Graph tags
+and the schema.org `itemprop` tags that WeChat's share card reads.
+"""
 
 from django.db import models
+from django.utils.html import strip_tags
 from wagtail.admin.panels import FieldPanel
+
+SHARE_DESCRIPTION_LENGTH = 120
 
 
 class SharePageMixin(models.Model):
@@ -20,6 +27,9 @@ class SharePageMixin(models.Model):
     class Meta:
         abstract = True
 
+    def get_share_title(self):
+        return self.seo_title or self.title
+
     def get_share_description(self):
         """The page's search description, else its summary or intro, cut to a share card."""
         for text in (
@@ -28,7 +38,10 @@ class SharePageMixin(models.Model):
             getattr(self, "intro", ""),
         ):
             if text:
-                return text.strip()[:120]
+                text = " ".join(strip_tags(text).split())
+                if len(text) > SHARE_DESCRIPTION_LENGTH:
+                    text = text[: SHARE_DESCRIPTION_LENGTH - 1] + "…"
+                return text
         return ""
 
     def get_share_image(self):

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -18,9 +20,26 @@ class KitIndexPage(SharePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.ClassMeetingKitPage"]
     max_count = 1
+    show_in_menus_default = True
 
     class Meta:
         verbose_name = "主题班会资源包列表"
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.filters import KitFilter
+
+        context = super().get_context(request, *args, **kwargs)
+        kits = (
+            ClassMeetingKitPage.objects.child_of(self)
+            .live()
+            .prefetch_related("grade_bands")
+            .order_by("-first_published_at")
+        )
+        themes = kits.order_by("theme").values_list("theme", flat=True).distinct()
+        kit_filter = KitFilter(request.GET or None, queryset=kits, themes=list(themes))
+        context["filter"] = kit_filter
+        context["kits_page"] = Paginator(kit_filter.qs, 12).get_page(request.GET.get("page"))
+        return context
 
 
 class ClassMeetingKitPage(SharePageMixin, Page):
@@ -30,7 +49,11 @@ class ClassMeetingKitPage(SharePageMixin, Page):
     grade_bands = ParentalManyToManyField(
         "courses.GradeBand", verbose_name="适用学段", related_name="kits"
     )
-    minutes = models.PositiveSmallIntegerField("建议时长（分钟）", default=40)
+    minutes = models.PositiveSmallIntegerField(
+        "建议时长（分钟）",
+        default=40,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+    )
     summary = models.TextField("简介")
     objectives = models.TextField("活动目标", help_text="每行一条")
     facilitator_notes = RichTextField(
@@ -75,9 +98,36 @@ class ClassMeetingKitPage(SharePageMixin, Page):
     class Meta:
         verbose_name = "主题班会资源包"
 
+    def clean(self):
+        super().clean()
+        if self.objectives and not _lines(self.objectives):
+            raise ValidationError({"objectives": "请至少填写一条活动目标"})
+
     @property
     def objective_list(self):
-        return [line.strip() for line in self.objectives.splitlines() if line.strip()]
+        return _lines(self.objectives)
+
+    @property
+    def hotline_list(self):
+        return _lines(self.safety_hotlines)
+
+    def material_groups(self):
+        """Materials grouped by kind, in the order teachers use them (教案 first)."""
+        by_kind = {}
+        for material in self.materials.select_related("document", "video"):
+            by_kind.setdefault(material.kind, []).append(material)
+        return [
+            (label, by_kind[kind]) for kind, label in KitMaterial.Kind.choices if kind in by_kind
+        ]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["material_groups"] = self.material_groups()
+        return context
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class KitMaterial(Orderable):
@@ -116,5 +166,7 @@ class KitMaterial(Orderable):
         verbose_name_plural = "资源包材料"
 
     def clean(self):
+        if self.kind == self.Kind.VIDEO and not self.video_id:
+            raise ValidationError({"video": "“视频”类材料请选择一个视频"})
         if not self.document_id and not self.video_id:
             raise ValidationError("请上传文件或选择视频")

@@ -1,4 +1,7 @@
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models
+from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
@@ -19,9 +22,29 @@ class LectureIndexPage(SharePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.LecturePage"]
     max_count = 1
+    show_in_menus_default = True
 
     class Meta:
         verbose_name = "专家讲座列表"
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.filters import LectureFilter
+
+        context = super().get_context(request, *args, **kwargs)
+        lectures = (
+            LecturePage.objects.child_of(self)
+            .live()
+            .defer_streamfields()
+            .defer("transcript")
+            .prefetch_related("experts", "audience")
+            .order_by("-recorded_on", "-pk")
+        )
+        lecture_filter = LectureFilter(request.GET or None, queryset=lectures)
+        context["filter"] = lecture_filter
+        context["lectures_page"] = Paginator(lecture_filter.qs, 12).get_page(
+            request.GET.get("page")
+        )
+        return context
 
 
 class LecturePage(VideoPageMixin, SharePageMixin, Page):
@@ -68,3 +91,13 @@ class LecturePage(VideoPageMixin, SharePageMixin, Page):
 
     class Meta:
         verbose_name = "专家讲座"
+
+    def clean(self):
+        super().clean()
+        if self.recorded_on and self.recorded_on > timezone.localdate():
+            raise ValidationError({"recorded_on": "录制日期不能晚于今天"})
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["experts"] = self.experts.select_related("photo")
+        return context

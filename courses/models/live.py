@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
@@ -21,9 +22,30 @@ class LiveEventIndexPage(SharePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.LiveEventPage"]
     max_count = 1
+    show_in_menus_default = True
 
     class Meta:
         verbose_name = "直播列表"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        events = (
+            LiveEventPage.objects.child_of(self)
+            .live()
+            .defer_streamfields()
+            .prefetch_related("experts")
+        )
+        # The page is cached for a few minutes, so live.js moves an event from 即将开始 to
+        # 正在直播 on the visitor's clock; the server's split is right when the page is built.
+        context["live_now"] = events.filter(starts_at__lte=now, ends_at__gte=now).order_by(
+            "starts_at"
+        )
+        context["upcoming"] = events.filter(starts_at__gt=now).order_by("starts_at")
+        context["replays_page"] = Paginator(
+            events.filter(ends_at__lt=now).order_by("-starts_at"), 12
+        ).get_page(request.GET.get("page"))
+        return context
 
 
 class LiveEventPage(VideoPageMixin, SharePageMixin, Page):
@@ -72,6 +94,8 @@ class LiveEventPage(VideoPageMixin, SharePageMixin, Page):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "结束时间必须晚于开始时间"})
 
+    STATUS_LABELS = {"upcoming": "即将开始", "live": "正在直播", "ended": "已结束"}
+
     @property
     def status(self):
         now = timezone.now()
@@ -80,3 +104,9 @@ class LiveEventPage(VideoPageMixin, SharePageMixin, Page):
         if now <= self.ends_at:
             return "live"
         return "ended"
+
+    @property
+    def status_label(self):
+        if self.status == "ended" and self.video_id:
+            return "可看回放"
+        return self.STATUS_LABELS[self.status]

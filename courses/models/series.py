@@ -1,16 +1,39 @@
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from sunshine.blocks import BodyBlock
 from sunshine.pages import SharePageMixin
 
 from .mixins import VideoPageMixin
-from .taxonomy import Track
+from .taxonomy import TRACK_BLURBS, Track
+
+SERIES_PER_PAGE = 12
+
+
+def live_lesson_count():
+    """A subquery counting a series' published lessons (its live children in the page tree)."""
+    lessons = (
+        LessonPage.objects.live()
+        .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .order_by()
+        .values("depth")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(lessons, output_field=models.IntegerField()), 0)
 
 
 class CourseIndexPage(SharePageMixin, Page):
@@ -23,9 +46,35 @@ class CourseIndexPage(SharePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.CourseSeriesPage"]
     max_count = 1
+    show_in_menus_default = True
 
     class Meta:
         verbose_name = "课程列表"
+
+    def series_queryset(self):
+        return (
+            CourseSeriesPage.objects.child_of(self)
+            .live()
+            .defer_streamfields()
+            .select_related("campaign", "cover_image")
+            .prefetch_related("grade_bands", "cover_image__renditions")
+            .annotate(lesson_count=live_lesson_count())
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.filters import SeriesFilter
+
+        context = super().get_context(request, *args, **kwargs)
+        series_filter = SeriesFilter(request.GET or None, queryset=self.series_queryset())
+        context["filter"] = series_filter
+        context["series_page"] = Paginator(series_filter.qs, SERIES_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        track = series_filter.selected("track")
+        if track:
+            context["track_label"] = Track(track).label
+            context["track_blurb"] = TRACK_BLURBS[track]
+        return context
 
 
 class CourseSeriesPage(SharePageMixin, Page):
@@ -78,6 +127,32 @@ class CourseSeriesPage(SharePageMixin, Page):
     def get_share_image(self):
         return self.share_image or self.cover_image
 
+    def lessons(self):
+        """Published lessons in tree order, without the long fields a listing never shows."""
+        return (
+            LessonPage.objects.child_of(self)
+            .live()
+            .defer_streamfields()
+            .defer("transcript")
+            .order_by("path")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["lessons"] = list(self.lessons())
+        context["total_duration"] = sum(
+            (lesson.duration for lesson in context["lessons"] if lesson.duration), timedelta()
+        )
+        return context
+
+
+class LessonPageQuerySet(PageQuerySet):
+    def attach_series(self):
+        """Evaluate, and give every lesson its series from one extra query (no N+1)."""
+        lessons = list(self)
+        LessonPage.attach_series(lessons)
+        return lessons
+
 
 class LessonPage(VideoPageMixin, SharePageMixin, Page):
     """One lesson of a series. Its position among its siblings is the lesson order."""
@@ -91,6 +166,8 @@ class LessonPage(VideoPageMixin, SharePageMixin, Page):
         verbose_name="讨论问题",
         blank=True,
     )
+
+    objects = PageManager.from_queryset(LessonPageQuerySet)()
 
     search_fields = [
         *Page.search_fields,
@@ -115,9 +192,70 @@ class LessonPage(VideoPageMixin, SharePageMixin, Page):
     class Meta:
         verbose_name = "课程"
 
-    @property
+    def clean(self):
+        super().clean()
+        if self.duration is not None and self.duration <= timedelta(0):
+            raise ValidationError({"duration": "时长必须大于 0"})
+
+    def get_share_image(self):
+        return self.share_image or self.series.get_share_image()
+
+    @classmethod
+    def attach_series(cls, lessons):
+        """Set `series` on each lesson from one query, for listings of lessons from many series
+        (search results, reports)."""
+        parent_paths = {lesson.path[: -cls.steplen] for lesson in lessons}
+        series_by_path = {
+            series.path: series
+            for series in CourseSeriesPage.objects.filter(path__in=parent_paths)
+            .defer_streamfields()
+            .select_related("campaign")
+        }
+        for lesson in lessons:
+            lesson.__dict__["series"] = series_by_path.get(lesson.path[: -cls.steplen])
+        return lessons
+
+    @cached_property
     def series(self):
-        return self.get_parent().specific
+        return (
+            CourseSeriesPage.objects.defer_streamfields()
+            .select_related("campaign")
+            .get(path=self.path[: -self.steplen])
+        )
+
+    def _published_siblings(self):
+        return LessonPage.objects.sibling_of(self, inclusive=False).live()
+
+    @cached_property
+    def position(self):
+        """(lesson number, lessons in the series), counting published lessons in tree order."""
+        counts = (
+            LessonPage.objects.sibling_of(self, inclusive=True)
+            .live()
+            .aggregate(before=Count("pk", filter=Q(path__lt=self.path)), total=Count("pk"))
+        )
+        number = counts["before"] + 1
+        return number, max(counts["total"], number)
+
+    @property
+    def lesson_number(self):
+        return self.position[0]
+
+    @cached_property
+    def previous_lesson(self):
+        siblings = self._published_siblings().filter(path__lt=self.path)
+        return siblings.order_by("-path").only("title", "path", "url_path").first()
+
+    @cached_property
+    def next_lesson(self):
+        siblings = self._published_siblings().filter(path__gt=self.path)
+        return siblings.order_by("path").only("title", "path", "url_path").first()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["series"] = self.series
+        context["worksheets"] = self.worksheets.select_related("document")
+        return context
 
 
 class LessonWorksheet(Orderable):

@@ -12,6 +12,15 @@ class Track(models.TextChoices):
     MENTAL_HEALTH = "mental_health", "心理健康"
 
 
+# One line under each track's tile on the home page and at the top of its listing.
+TRACK_BLURBS = {
+    Track.LIFE: "认识生命、珍爱生命，学会与自然和他人好好相处。",
+    Track.SCIENCE: "走近科学方法，保持好奇心，用证据和思考认识世界。",
+    Track.SELF: "认识自己、管理情绪和时间，一点点成为更好的自己。",
+    Track.MENTAL_HEALTH: "了解常见的心理困扰，学会自我调适，也知道何时、向谁求助。",
+}
+
+
 class GradeBand(models.Model):
     """Who a course or kit is for. The fixed list is created by a data migration."""
 

@@ -23,6 +23,13 @@ class HomePage(SharePageMixin, Page):
     promote_panels = [*Page.promote_panels, *SharePageMixin.promote_panels]
 
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "courses.CourseIndexPage",
+        "courses.LectureIndexPage",
+        "courses.KitIndexPage",
+        "courses.LiveEventIndexPage",
+        "home.InfoPage",
+    ]
     max_count = 1
 
     class Meta:

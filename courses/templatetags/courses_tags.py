@@ -1,0 +1,20 @@
+from django import template
+
+from courses.models import Track
+from courses.sections import home_sections as build_home_sections
+
+register = template.Library()
+
+
+@register.simple_tag
+def home_sections(home):
+    """The home page's tracks and newest content (see courses.sections)."""
+    return build_home_sections(home)
+
+
+@register.filter
+def track_label(value):
+    try:
+        return Track(value).label
+    except ValueError:
+        return ""

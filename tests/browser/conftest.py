@@ -1,0 +1,97 @@
+"""Playwright driving Debian's Chromium against pytest-django's live server.
+
+Playwright's own browser download cannot work on these machines, so the system Chromium is
+launched with the flags that keep it off the (closed) network.
+"""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside
+# one unless told that this is deliberate (tests only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every live-server journey runs with `serialized_rollback`.
+
+    A transactional test flushes the database afterwards. With serialized_rollback the flush
+    stays quiet and the next journey gets the data migrations' rows back (page tree root,
+    locale, grade bands, districts, groups). A journey without it lets post_migrate recreate
+    some of those rows under new ids, and every later restore then fails on them.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            str(item.path).startswith(here)
+            and marker is not None
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))
+
+
+@pytest.fixture(scope="session")
+def chromium(django_db_setup):
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make chromium`")
+    # What the data migrations made (page tree root, locale, grade bands, districts), kept by
+    # the test database setup for `serialized_rollback`.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    with sync_playwright() as playwright:
+        # Playwright leaves an event loop running in this thread, and from then on Django hands
+        # out other connection objects (asgiref keeps them per loop context). Give those the
+        # serialized contents too, or `serialized_rollback` silently restores nothing.
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(chromium):
+    """A fresh phone-sized browser context (its own cookies and localStorage)."""
+    context = chromium.new_context(viewport=PHONE, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def axe():
+    """Runs axe-core (installed by npm) on a page; returns serious and critical violations."""
+    path = os.path.join(
+        os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js"
+    )
+
+    def run(page):
+        page.add_script_tag(path=os.path.abspath(path))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+    return run
