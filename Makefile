@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 
-.PHONY: demo test install vendor chromium lint migrations-check test-sqlite test-postgres bench serve clean
+.PHONY: demo test install vendor chromium system-packages lint migrations-check test-sqlite test-postgres bench serve clean
 
 # seed_demo ends by printing the demo logins; serve then prints the address.
 demo: install vendor
@@ -39,15 +39,19 @@ var/vendor/.installed: package.json package-lock.json
 	cp node_modules/axe-core/axe.min.js var/vendor/vendor/axe.min.js
 	touch $@
 
-# Browser journeys drive Debian's Chromium (Playwright's own browser download cannot work here).
-chromium:
-	@command -v chromium >/dev/null || { \
+# What the tests need from Debian: Chromium for the browser journeys (Playwright's own browser
+# download cannot work here), a Chinese font for QR posters and screenshots, and unzip and 7-Zip
+# to check that kit bundles' Chinese names open everywhere. Installed only when missing.
+DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z
+
+chromium system-packages:
+	@missing=""; for entry in $(DEBIAN_TEST_PACKAGES); do \
+		test -e "$${entry#*:}" || missing="$$missing $${entry%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
-	@# A Chinese font: QR posters (PNG) print the school's name, and screenshots show Chinese.
-	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei; }
+		echo "== installing from Debian:$$missing"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .
@@ -68,7 +72,10 @@ test-postgres: install vendor
 serve: install vendor
 	$(SUNSHINE) serve --host $(HOST) --port $(PORT)
 
+# Benchmarks load the server with wrk, and the 10-million-play report runs on PostgreSQL.
 bench: install vendor
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python -m benchmarks
 
 clean:

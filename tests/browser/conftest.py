@@ -90,7 +90,8 @@ def axe():
     def run(page):
         page.add_script_tag(path=os.path.abspath(path))
         result = page.evaluate(
-            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+            "async () => await axe.run(document,"
+            " {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
         )
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 

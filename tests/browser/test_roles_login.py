@@ -7,11 +7,6 @@ from sunshine.roles.factories import PASSWORD, TeacherFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_a_teacher_signs_in_changes_the_password_and_is_kept_out_of_the_admin(
     live_server, phone, axe
 ):

@@ -22,11 +22,6 @@ def skip_district_picker(page):
         picker.get_by_role("button", name="跳过").click()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_a_teacher_logs_in_opens_a_kit_and_downloads_a_material(live_server, phone, tmp_path):
     site = sample_site()
     TeacherFactory(username="li", first_name="李老师")

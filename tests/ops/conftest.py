@@ -6,13 +6,6 @@ from django.core.management import call_command
 from sunshine import scheduler
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The demo sets six passwords and the tests log in with them; the real hasher is slow on
-    # purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def seed_demo():
     """Runs `sunshine seed_demo` (every app's demo) and returns what it printed."""

@@ -1,0 +1,191 @@
+"""`GET /api/v1/reach`: the admin reports' numbers for the bureau's own systems.
+
+Token auth (`Authorization: Bearer sun_…`, issued in the admin under 数据报表 → 数据接口令牌); a
+token is city-wide or tied to one district. Same request checks, scope and suppression as the
+reports and exports; bad parameters give 4xx JSON `{"code", "message"}` in Chinese.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from ninja import Query, Router, Schema
+from ninja.security import HttpBearer
+
+from analytics.models import ApiToken
+from analytics.reports.data import build_report
+from analytics.reports.params import ReportParamError, build_request
+from analytics.reports.suppression import published
+
+router = Router(tags=["reach"])
+
+
+@dataclass
+class TokenCheck:
+    """Always truthy, so the view (not ninja) answers a bad token, in our JSON and in Chinese."""
+
+    token: ApiToken | None
+    problem: str = ""
+
+
+class ReachTokenAuth(HttpBearer):
+    openapi_description = "数据接口令牌：在管理后台“数据报表 → 数据接口令牌”签发，只显示一次。"
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return TokenCheck(None, "缺少 Authorization 请求头，应为：Bearer <令牌>")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return TokenCheck(None, "Authorization 请求头格式应为：Bearer <令牌>")
+        return self.authenticate(request, raw.strip())
+
+    def authenticate(self, request, token):
+        found = ApiToken.objects.for_raw_token(token)
+        if found is None:
+            return TokenCheck(None, "令牌无效或已被吊销")
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        return TokenCheck(found)
+
+
+class Error(Schema):
+    code: str
+    message: str
+
+
+class Row(Schema):
+    key: str
+    label: str
+    code: str
+    group: str
+    views: int | str
+    viewers: int | str
+    viewers_exact: bool
+    watch_hours: float | str
+    completions: int | str
+    completion_rate: float | str | None
+    suppressed: str | None = None
+    class_meetings: int | None = None
+    class_meeting_students: int | None = None
+    live_participants_imported: int | None = None
+
+
+class Reach(Schema):
+    by: str
+    date_from: str
+    date_to: str
+    scope: str
+    district: str | None
+    campaign: str | None
+    track: str | None
+    grade: str | None
+    rows: list[Row]
+    total: Row
+    notes: list[str]
+
+
+NOTES = [
+    "views 为人次，viewers 为人数，watch_hours 为观看时长（小时），"
+    "completions 为完成人次，completion_rate 为完成率（%）。",
+    "viewers_exact 为 false 时，人数按日累计、跨天未去重。",
+    '少于 5 人的单元格显示为 "<5"，另隐藏一个最小单元格（"隐藏"），'
+    "使其无法由合计反推；合计为准确数字。",
+    "class_meetings 等为教师登记的班会，live_participants_imported 为导入的直播参与数据。",
+]
+
+
+def _row(row):
+    suppressed = {"small": "<5", "merged": "隐藏"}.get(row.suppressed)
+    key = row.key
+    if isinstance(key, tuple):
+        key = key[-1]
+    return {
+        "key": "total"
+        if row.is_total
+        else str(key.isoformat() if hasattr(key, "isoformat") else key),
+        "label": row.label,
+        "code": row.code,
+        "group": row.group,
+        "views": published(row, "views"),
+        "viewers": published(row, "viewers"),
+        "viewers_exact": row.exact,
+        "watch_hours": published(row, "watch_hours"),
+        "completions": published(row, "completions"),
+        "completion_rate": published(row, "completion_rate"),
+        "suppressed": suppressed,
+        "class_meetings": row.class_meetings,
+        "class_meeting_students": row.class_meeting_students,
+        "live_participants_imported": row.live_participants,
+    }
+
+
+@router.get(
+    "/reach",
+    auth=ReachTokenAuth(),
+    response={200: Reach, 400: Error, 401: Error, 403: Error},
+    summary="覆盖统计（人次、人数、观看时长、完成率）",
+    description=(
+        "按区县（district）、学校（school，可配合 district）、系列课程（series）、课程（lesson）"
+        "或日期（day）汇总。日期为北京时间，from/to 含首尾；"
+        "campaign 为活动预设（winter、summer 或活动编号），不能与 from/to 同用。"
+        "区县令牌只能读取本区县。"
+    ),
+)
+def reach(
+    request,
+    response: HttpResponse,
+    date_from: str | None = Query(
+        None, alias="from", description="开始日期 YYYY-MM-DD（默认：to 前 29 天）"
+    ),
+    to: str | None = Query(None, description="结束日期 YYYY-MM-DD（默认：今天）"),
+    by: str = Query("district", description="district | school | series | lesson | day"),
+    district: str | None = Query(None, description="6 位行政区划代码"),
+    campaign: str | None = Query(None, description="winter | summer | 活动编号"),
+    track: str | None = Query(None, description="课程板块：life | science | self | mental_health"),
+    grade: str | None = Query(None, description="学段代码，例如 junior"),
+    series: str | None = Query(None, description="系列课程页面编号（用于 by=lesson）"),
+):
+    # Per-token answers: never from or into the page cache or any shared cache.
+    patch_cache_control(response, private=True, no_store=True)
+    patch_vary_headers(response, ["Authorization"])
+    check = request.auth
+    if check.token is None:
+        return 401, {"code": "unauthorized", "message": check.problem}
+    scope = check.token.district
+    try:
+        report_request = build_request(
+            by=by,
+            date_from=date_from,
+            date_to=to,
+            campaign=campaign,
+            district=district,
+            track=track,
+            grade_band=grade,
+            series=series,
+            scope=scope,
+        )
+        report = build_report(report_request)
+    except PermissionDenied:
+        return 403, {
+            "code": "forbidden_district",
+            "message": f"该令牌只能读取{scope.name}（{scope.code}）的数据",
+        }
+    except ReportParamError as error:
+        return 400, {"code": error.code, "message": error.message}
+    except ValueError as error:  # the store's QueryError: a query it cannot answer
+        return 400, {"code": "bad_query", "message": str(error)}
+    return 200, {
+        "by": report_request.by,
+        "date_from": report_request.date_from.isoformat(),
+        "date_to": report_request.date_to.isoformat(),
+        "scope": scope.code if scope else "city",
+        "district": report_request.district.code if report_request.district else None,
+        "campaign": report_request.campaign.name if report_request.campaign else None,
+        "track": report_request.track,
+        "grade": report_request.grade_band.code if report_request.grade_band else None,
+        "rows": [_row(row) for row in report.rows],
+        "total": _row(report.total),
+        "notes": NOTES,
+    }

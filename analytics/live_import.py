@@ -1,0 +1,151 @@
+"""Importing live-event participation from the meeting platform's export (CSV or XLSX).
+
+Columns: 日期, 直播活动, 区县 and/or 学校 (name or code), 参与人次. Every good row is kept; every
+bad row is reported with the line number the uploader sees in Excel and a reason in Chinese.
+A district officer may only import their own district's rows.
+"""
+
+import datetime
+import re
+
+from django.db import transaction
+
+from analytics.models import LiveParticipation, LiveParticipationImport
+from courses.models import LiveEventPage
+from sunshine.directory.models import District, School
+from sunshine.directory.tabular import TableError, read_table
+
+COLUMNS = {
+    "date": ("日期", "直播日期", "开展日期", "date"),
+    "event": ("直播活动", "活动", "活动名称", "直播", "直播名称", "会议名称", "event"),
+    "district": ("区县", "所属区县", "区县名称", "区县代码", "district"),
+    "school": ("学校", "学校名称", "学校代码", "school"),
+    "participants": ("参与人次", "参与人数", "观看人次", "人次", "participants"),
+}
+MAX_PARTICIPANTS = 10_000_000
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+)
+
+__all__ = ["TableError", "import_live_participation", "COLUMNS"]
+
+
+def parse_date(text):
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text.strip())
+        if match:
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def parse_count(text):
+    cleaned = text.replace(",", "").replace("，", "").strip()
+    if cleaned.endswith(".0"):
+        cleaned = cleaned[:-2]
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+class _Places:
+    """Districts and schools looked up by name or code, loaded once for the whole file."""
+
+    def __init__(self):
+        self.districts = {}
+        for district in District.objects.all():
+            self.districts[district.code] = district
+            self.districts[district.name] = district
+        self.schools_by_code = {}
+        self.schools_by_name = {}
+        for school in School.objects.select_related("district"):
+            self.schools_by_code[school.code] = school
+            self.schools_by_name.setdefault(school.name, []).append(school)
+
+    def school(self, text, district):
+        if text in self.schools_by_code:
+            return self.schools_by_code[text], None
+        candidates = self.schools_by_name.get(text, [])
+        if district is not None:
+            candidates = [s for s in candidates if s.district_id == district.pk]
+        if len(candidates) == 1:
+            return candidates[0], None
+        if candidates:
+            return None, f"学校“{text}”在多个区县都有，请填写区县或学校代码"
+        return None, f"没有找到学校“{text}”"
+
+
+def _check(row, places, events, scope):
+    """A LiveParticipation for a row, or raises ValueError with the reason."""
+    values = row.values
+    held_on = parse_date(values.get("date", ""))
+    if held_on is None:
+        raise ValueError("日期格式不对，应为 2024-01-15 或 2024/1/15")
+    event_name = values.get("event", "").strip()
+    if not event_name:
+        raise ValueError("缺少直播活动名称")
+    participants = parse_count(values.get("participants", ""))
+    if participants is None:
+        raise ValueError("参与人次应为不小于 0 的整数")
+    if participants > MAX_PARTICIPANTS:
+        raise ValueError("参与人次超出合理范围")
+    district_text = values.get("district", "").strip()
+    school_text = values.get("school", "").strip()
+    if not district_text and not school_text:
+        raise ValueError("请填写区县或学校")
+    district = None
+    if district_text:
+        district = places.districts.get(district_text)
+        if district is None:
+            raise ValueError(f"没有找到区县“{district_text}”")
+    school = None
+    if school_text:
+        school, problem = places.school(school_text, district)
+        if problem:
+            raise ValueError(problem)
+        if district is not None and school.district_id != district.pk:
+            raise ValueError(f"学校“{school.name}”不属于{district.name}")
+        district = school.district
+    if scope is not None and district.pk != scope.pk:
+        raise ValueError(f"只能导入本区县（{scope.name}）的数据")
+    return LiveParticipation(
+        held_on=held_on,
+        event_name=event_name[:200],
+        event=events.get(event_name),
+        district=district,
+        school=school,
+        participants=participants,
+    )
+
+
+def import_live_participation(data, filename, *, user=None, scope=None):
+    """Reads the file and saves its good rows. Returns the LiveParticipationImport (with
+    `errors` = [{"line", "message"}]). Raises TableError when the file as a whole is unreadable."""
+    rows, present = read_table(data, filename, COLUMNS)
+    missing = [COLUMNS[key][0] for key in ("date", "event", "participants") if key not in present]
+    if "district" not in present and "school" not in present:
+        missing.append("区县 或 学校")
+    if missing:
+        raise TableError(f"缺少列：{'、'.join(missing)}。第 1 行应为表头。")
+    places = _Places()
+    events = dict(LiveEventPage.objects.values_list("title", "pk"))
+    events = {title: LiveEventPage(pk=pk) for title, pk in events.items()}
+    good, errors = [], []
+    for row in rows:
+        try:
+            good.append(_check(row, places, events, scope))
+        except ValueError as error:
+            errors.append({"line": row.line, "message": str(error)})
+    with transaction.atomic():
+        batch = LiveParticipationImport.objects.create(
+            file_name=(filename or "")[:200],
+            uploaded_by=user if user is not None and user.is_authenticated else None,
+            rows_imported=len(good),
+            rows_rejected=len(errors),
+            errors=errors,
+        )
+        for item in good:
+            item.source = batch
+        LiveParticipation.objects.bulk_create(good, batch_size=500)
+    return batch

@@ -1,0 +1,18 @@
+from .links import ApiToken  # noqa: F401
+
+# --- analytics reports: one import line per module (meetings, links) below ---
+from .meetings import ClassMeeting, LiveParticipation, LiveParticipationImport  # noqa: F401
+from .plays import Play, ViewerCampaign, ViewerDay
+from .rollups import CampaignReach, DailyPageView, DailyReach, RollupLock
+from .salts import Salt
+
+__all__ = [
+    "CampaignReach",
+    "DailyPageView",
+    "DailyReach",
+    "Play",
+    "RollupLock",
+    "Salt",
+    "ViewerCampaign",
+    "ViewerDay",
+]

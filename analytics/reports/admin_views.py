@@ -1,0 +1,199 @@
+"""Admin pages beside the reports: QR posters, live-participation import, API tokens."""
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import FormView, TemplateView, View
+from wagtail.admin.views.generic import CreateView, EditView, IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from analytics import posters
+from analytics.attribution import share_url
+from analytics.live_import import COLUMNS, TableError, import_live_participation
+from analytics.models import ApiToken, LiveParticipationImport
+from analytics.reports.access import report_scope
+from sunshine.directory.models import District, School
+from sunshine.directory.tabular import MAX_FILE_BYTES
+
+logger = logging.getLogger(__name__)
+
+
+class ReportScopeMixin:
+    def dispatch(self, request, *args, **kwargs):
+        self.scope = report_scope(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PosterListView(ReportScopeMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Districts (city staff) or one district's schools, each with its PNG and PDF poster."""
+
+    template_name = "analytics/reports/posters.html"
+    page_title = "二维码海报"
+    header_icon = "image"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        districts = District.objects.all() if self.scope is None else [self.scope]
+        code = self.request.GET.get("district") or (self.scope.code if self.scope else "")
+        district = next((d for d in districts if d.code == code), None)
+        schools = School.objects.filter(district=district).order_by("code") if district else []
+        context.update(
+            districts=districts,
+            district=district,
+            district_link=share_url(district) if district else "",
+            schools=[(school, share_url(school)) for school in schools],
+        )
+        return context
+
+
+class PosterDownloadView(ReportScopeMixin, View):
+    def get(self, request, kind, code, fmt):
+        if kind == "school":
+            target = School.objects.select_related("district").filter(code=code).first()
+            district = target.district if target else None
+        else:
+            target = district = District.objects.filter(code=code).first()
+        if target is None:
+            raise Http404("没有这所学校或区县")
+        if self.scope is not None and district.pk != self.scope.pk:
+            raise PermissionDenied("只能生成本区县的海报")
+        if fmt == "png":
+            response = HttpResponse(posters.poster_png(target), content_type="image/png")
+        else:
+            response = HttpResponse(posters.poster_pdf(target), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="poster-{kind}-{target.code}.{fmt}"; '
+            f"filename*=UTF-8''{quote(posters.poster_filename(target, fmt))}"
+        )
+        return response
+
+
+class LiveImportForm(forms.Form):
+    file = forms.FileField(
+        label="文件",
+        help_text="会议平台导出的 Excel（.xlsx）或 CSV，第一行为表头。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in {".csv", ".xlsx", ".txt"}:
+            raise forms.ValidationError("请上传 .xlsx 或 .csv 文件（旧版 .xls 请先另存为 .xlsx）。")
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError("文件太大，请拆分后上传。")
+        return upload
+
+
+class LiveImportView(ReportScopeMixin, WagtailAdminTemplateMixin, FormView):
+    template_name = "analytics/reports/live_import.html"
+    form_class = LiveImportForm
+    page_title = "导入直播参与数据"
+    header_icon = "upload"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("analytics.add_liveparticipationimport"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recent = LiveParticipationImport.objects.select_related("uploaded_by")
+        if self.scope is not None:
+            recent = recent.filter(uploaded_by=self.request.user)
+        context.update(
+            columns=[names[0] for names in COLUMNS.values()],
+            recent=recent[:10],
+            scope=self.scope,
+        )
+        return context
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            batch = import_live_participation(
+                upload.read(), upload.name, user=self.request.user, scope=self.scope
+            )
+        except TableError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        logger.info(
+            "%s 导入直播参与数据 %s：%s 行，未导入 %s 行",
+            self.request.user,
+            upload.name,
+            batch.rows_imported,
+            batch.rows_rejected,
+        )
+        return self.render_to_response(self.get_context_data(form=self.form_class(), batch=batch))
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name", "district"]
+
+
+class ApiTokenEditForm(forms.ModelForm):
+    revoke = forms.BooleanField(
+        label="吊销此令牌",
+        required=False,
+        help_text="吊销后使用该令牌的系统将无法再读取数据，且无法恢复。",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+
+
+class ApiTokenIndexView(IndexView):
+    pass
+
+
+class ApiTokenCreateView(CreateView):
+    def save_instance(self):
+        instance = self.form.instance
+        self.raw_token = instance.issue()
+        instance.created_by = self.request.user
+        return super().save_instance()
+
+    def save_action(self):
+        # The token is shown in this response only: never stored, never in a message cookie.
+        return TemplateResponse(
+            self.request,
+            "analytics/reports/token_issued.html",
+            {
+                "token": self.object,
+                "raw_token": self.raw_token,
+                "index_url": reverse(self.index_url_name),
+                "page_title": "令牌已签发",
+                "header_icon": "key",
+                "example": f"curl -H 'Authorization: Bearer {self.raw_token}' "
+                f"'{share_url_base()}/api/v1/reach?by=district'",
+            },
+        )
+
+
+def share_url_base():
+    from analytics.attribution import public_base_url
+
+    return public_base_url()
+
+
+class ApiTokenEditView(EditView):
+    def save_instance(self):
+        instance = super().save_instance()
+        if self.form.cleaned_data.get("revoke"):
+            instance.revoke()
+        return instance
+
+
+def token_status(token):
+    return (
+        "有效" if token.is_active else f"已吊销（{timezone.localtime(token.revoked_at):%Y-%m-%d}）"
+    )

@@ -1,0 +1,50 @@
+"""Our permissions for the bureau's roles, granted by group name after every migrate.
+
+sunshine.roles must not import analytics, so analytics grants its own permissions here; both
+sides only ever add, so the order of the two post_migrate handlers does not matter.
+"""
+
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+from sunshine.roles.names import CITY_STAFF, DISTRICT_STAFF
+
+REPORTS = "analytics.view_reach_reports"
+GRANTS = {
+    CITY_STAFF: [
+        REPORTS,
+        "analytics.view_classmeeting",
+        "analytics.add_liveparticipationimport",
+        "analytics.view_liveparticipationimport",
+        "analytics.delete_liveparticipationimport",
+        "analytics.view_apitoken",
+        "analytics.add_apitoken",
+        "analytics.change_apitoken",
+    ],
+    # District staff import their own district's live participation (checked row by row).
+    DISTRICT_STAFF: [
+        REPORTS,
+        "analytics.view_classmeeting",
+        "analytics.add_liveparticipationimport",
+        "analytics.view_liveparticipationimport",
+    ],
+}
+
+
+def grant_report_permissions(sender=None, using="default", **kwargs):
+    if sender is not None and getattr(sender, "label", None) != "analytics":
+        return
+    if not {"auth_group", "auth_permission"} <= set(connections[using].introspection.table_names()):
+        return
+    from sunshine.roles.groups import grant_permissions
+
+    for group_name, permissions in GRANTS.items():
+        grant_permissions(group_name, permissions, using=using)
+
+
+def connect():
+    # Connected while models load (analytics/models/meetings.py), before app configs are ready,
+    # so the handler filters on the sender itself.
+    post_migrate.connect(
+        grant_report_permissions, dispatch_uid="analytics.roles.grant_report_permissions"
+    )

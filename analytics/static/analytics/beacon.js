@@ -1,0 +1,249 @@
+// The analytics beacon: counts plays (start + beats) and page views, privacy first.
+//
+// Who: a random id kept in localStorage ("sunshine:viewer"); the server turns it into
+// per-day and per-campaign pseudonyms and never stores it. Where from: whatever the share
+// link, QR poster or picker stored in "sunshine:attribution"; nothing else (no geolocation).
+// Beats are cumulative snapshots {token, seq, watched_s, max_pos_s, duration_s}; the server
+// keeps the maximum of each field, so a beat sent twice is harmless. Beats that could not be
+// sent wait in localStorage ("sunshine:beats") and go with the next request, or with
+// navigator.sendBeacon when the page is hidden.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var API = (script && script.getAttribute("data-api")) || "/api/v1/";
+  var PAGE_ID = script && script.getAttribute("data-page-id");
+  var QUEUE_KEY = "sunshine:beats";
+  var VIEWER_KEY = "sunshine:viewer";
+  var ATTRIBUTION_KEY = "sunshine:attribution";
+  var MAX_QUEUE = 200;
+  var MAX_BATCH = 50;
+  var interval = 15000;
+  var trackers = [];
+  var sending = false;
+
+  function read(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+  function write(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (e) { /* private mode or full */ }
+  }
+
+  function viewerId() {
+    var id = read(VIEWER_KEY);
+    if (id && /^[A-Za-z0-9_-]{8,64}$/.test(id)) return id;
+    if (window.crypto && window.crypto.randomUUID) {
+      id = window.crypto.randomUUID();
+    } else {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      id = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    }
+    write(VIEWER_KEY, id);
+    return id;
+  }
+
+  function attribution() {
+    try {
+      var a = JSON.parse(read(ATTRIBUTION_KEY) || "null") || {};
+      return {
+        district: typeof a.district === "string" ? a.district : null,
+        school: typeof a.school === "string" ? a.school : null,
+        via: typeof a.via === "string" ? a.via : null,
+      };
+    } catch (e) { return { district: null, school: null, via: null }; }
+  }
+
+  function post(path, body, keepalive) {
+    return fetch(API + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+      keepalive: !!keepalive,
+    });
+  }
+
+  function loadQueue() {
+    try {
+      var q = JSON.parse(read(QUEUE_KEY) || "[]");
+      return Array.isArray(q) ? q : [];
+    } catch (e) { return []; }
+  }
+  function saveQueue(q) {
+    write(QUEUE_KEY, JSON.stringify(q.slice(-MAX_QUEUE)));
+  }
+  function enqueue(beat) {
+    var q = loadQueue();
+    q.push(beat);
+    saveQueue(q);
+  }
+  function forget(sent) {
+    var keys = {};
+    sent.forEach(function (b) { keys[b.token + "#" + b.seq] = true; });
+    saveQueue(loadQueue().filter(function (b) { return !keys[b.token + "#" + b.seq]; }));
+  }
+
+  function setInterval_(header) {
+    var seconds = parseInt(header, 10);
+    if (seconds >= 5 && seconds <= 600 && seconds * 1000 !== interval) {
+      interval = seconds * 1000;
+      schedule();
+    }
+  }
+
+  // Sends what is queued. A 2xx or 4xx answer settles the batch (4xx items are invalid and
+  // would be rejected again); a network error or 5xx leaves it for the next try.
+  function flush() {
+    if (sending) return;
+    var batch = loadQueue().slice(0, MAX_BATCH);
+    if (!batch.length) return;
+    sending = true;
+    post("plays/beat", batch).then(function (response) {
+      setInterval_(response.headers.get("X-Beat-Interval"));
+      if (response.status < 500) forget(batch);
+    }).catch(function () { /* offline: the queue keeps them */ }).then(function () {
+      sending = false;
+    });
+  }
+
+  // On pagehide only sendBeacon is reliable; its string body goes as text/plain, which the
+  // server accepts. The beats stay queued: resending them later is harmless.
+  function flushWithBeacon() {
+    var batch = loadQueue().slice(-MAX_BATCH);
+    if (!batch.length) return;
+    var body = JSON.stringify(batch);
+    if (navigator.sendBeacon && navigator.sendBeacon(API + "plays/beat", body)) return;
+    try { post("plays/beat", batch, true); } catch (e) { /* nothing more we can do */ }
+  }
+
+  function Tracker(root) {
+    this.root = root;
+    this.pageId = parseInt(root.getAttribute("data-page-id"), 10);
+    this.token = null;
+    this.starting = null;
+    this.seq = 0;
+    this.playing = false;
+    this.watched = 0;
+    this.maxPos = 0;
+    this.duration = 0;
+    this.sentWatched = -1;
+    this.fallback(root.querySelector("video"));
+    var self = this;
+    root.addEventListener("sunshine:play", function () { self.onPlay(); });
+    root.addEventListener("sunshine:progress", function (e) { self.onProgress(e.detail || {}); });
+    root.addEventListener("sunshine:pause", function (e) { self.onProgress(e.detail || {}); self.playing = false; self.beat(); });
+    root.addEventListener("sunshine:ended", function (e) { self.onProgress(e.detail || {}); self.playing = false; self.beat(); });
+  }
+
+  // Without the media player's events, the <video> element itself is watched (minimal hook).
+  Tracker.prototype.fallback = function (video) {
+    if (!video) return;
+    var self = this, last = null;
+    function tick() {
+      var now = video.currentTime;
+      if (last !== null && !video.paused && now > last && now - last < 2) {
+        self.ownWatched = (self.ownWatched || 0) + (now - last);
+      }
+      last = now;
+      self.onProgress({ position: now, watched: self.ownWatched || 0, duration: video.duration });
+    }
+    video.addEventListener("play", function () { last = video.currentTime; self.onPlay(); });
+    video.addEventListener("timeupdate", tick);
+    video.addEventListener("seeking", function () { last = null; });
+    video.addEventListener("pause", function () { tick(); self.playing = false; self.beat(); });
+    video.addEventListener("ended", function () { tick(); self.playing = false; self.beat(); });
+  };
+
+  Tracker.prototype.onProgress = function (d) {
+    if (typeof d.watched === "number" && isFinite(d.watched)) this.watched = Math.max(this.watched, d.watched);
+    if (typeof d.position === "number" && isFinite(d.position)) this.maxPos = Math.max(this.maxPos, d.position);
+    if (typeof d.duration === "number" && isFinite(d.duration) && d.duration > 0) this.duration = Math.max(this.duration, d.duration);
+  };
+
+  Tracker.prototype.onPlay = function () {
+    this.playing = true;
+    this.start();
+  };
+
+  Tracker.prototype.start = function () {
+    var self = this;
+    if (this.token || this.starting || !(this.pageId > 0)) return this.starting;
+    var a = attribution();
+    this.starting = post("plays", {
+      page_id: this.pageId, viewer: viewerId(), district: a.district, school: a.school, via: a.via,
+    }).then(function (response) {
+      setInterval_(response.headers.get("X-Beat-Interval"));
+      return response.status === 201 ? response.json() : null;
+    }).then(function (data) {
+      if (data && data.token) {
+        self.token = data.token;
+        if (data.beat_interval) setInterval_(String(data.beat_interval));
+        self.root.setAttribute("data-analytics-play", data.play_id);
+      }
+    }).catch(function () { /* try again on the next play */ }).then(function () {
+      self.starting = null;
+    });
+    return this.starting;
+  };
+
+  // Queues the current snapshot as the next beat, unless nothing changed since the last one.
+  Tracker.prototype.snapshot = function () {
+    if (!this.token) return false;
+    var watched = Math.round(this.watched * 10) / 10;
+    if (watched === this.sentWatched && this.seq > 0) return false;
+    this.seq += 1;
+    this.sentWatched = watched;
+    enqueue({
+      token: this.token, seq: this.seq, watched_s: watched,
+      max_pos_s: Math.round(this.maxPos * 10) / 10, duration_s: Math.round(this.duration * 10) / 10,
+    });
+    return true;
+  };
+
+  Tracker.prototype.beat = function () {
+    var self = this;
+    if (!this.token) {
+      var pending = this.start();
+      if (pending) pending.then(function () { if (self.snapshot()) flush(); });
+      return;
+    }
+    if (this.snapshot()) flush();
+  };
+
+  var timer = null;
+  function schedule() {
+    if (timer) clearInterval(timer);
+    timer = setInterval(function () {
+      if (document.visibilityState !== "visible") return;
+      trackers.forEach(function (t) { if (t.playing) t.beat(); });
+    }, interval);
+  }
+
+  function leaving() {
+    trackers.forEach(function (t) { t.snapshot(); });
+    flushWithBeacon();
+  }
+
+  function init() {
+    var roots = document.querySelectorAll("[data-page-id]");
+    Array.prototype.forEach.call(roots, function (root) {
+      if (root.tagName === "SCRIPT" || !root.getAttribute("data-page-id")) return;
+      if (root.querySelector("video")) trackers.push(new Tracker(root));
+    });
+    if (!trackers.length && PAGE_ID) {
+      var a = attribution();
+      post("pageviews", { page_id: parseInt(PAGE_ID, 10), district: a.district, school: a.school, via: a.via })
+        .catch(function () { /* a lost page view is not worth a retry */ });
+    }
+    schedule();
+    flush(); // beats left over from an earlier visit
+    window.addEventListener("pagehide", leaving);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") leaving();
+    });
+    window.addEventListener("online", flush);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,287 @@
+"""Report latency at 100,000 and 10,000,000 plays on PostgreSQL, and rollup throughput.
+
+    python -m benchmarks.bench_reach [--sizes 100000,10000000] [--repeat 15]
+
+Plays are generated in PostgreSQL itself (INSERT … SELECT over generate_series, uniformly at
+random: 60 days of a winter campaign, 13 districts + 未知, 150 schools each, 12 series × 5
+lessons, a third as many viewers as plays). At 100,000 plays the rollups are built by the
+store's own incremental path (`flush()`), which gives the rollup throughput; at 10,000,000 by
+the same aggregation done
+set-based in SQL (the bulk loader), after checking at 100,000 that both give identical reports.
+Reports read the rollups (`store.reach`), so their latency should hardly depend on the number
+of plays. Goals: under 100 ms at 10 million, and 10M/100k under 2.
+
+Needs PostgreSQL: BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/sunshine_an_bench
+(created if missing). Runs itself in a child process with that database.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sunshine_an_bench"
+GOAL_MS = 100
+GOAL_RATIO = 2
+DISTRICTS = [
+    "210102",
+    "210103",
+    "210104",
+    "210105",
+    "210106",
+    "210111",
+    "210112",
+    "210113",
+    "210114",
+    "210115",
+    "210123",
+    "210124",
+    "210181",
+    "",
+]
+START = date(2024, 1, 20)
+DAYS = 60
+CAMPAIGN_ID = 1
+
+
+def ensure_database(url):
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+GENERATE = """
+INSERT INTO analytics_play (play_id, kind, page_id, series_id, track, campaign_id, day, district,
+    school_id, via, day_viewer, campaign_viewer, started_at, seq, watched_s, max_pos_s,
+    duration_s, counted, completed, dirty, rolled_counted, rolled_watched, rolled_completed)
+SELECT gen_random_uuid(), 'lesson', 2000 + l, 1000 + l / 5,
+    (ARRAY['life','science','self'])[1 + (l / 5) %% 3], {campaign}, %(start)s::date + d,
+    (%(districts)s::text[])[1 + g], CASE WHEN g = 13 THEN 0 ELSE g * 150 + s + 1 END,
+    'link', v * 1000003 + d, v, now(), 3, w, w, 600, w >= 10, w >= 540, {dirty}, {rolled}
+FROM (
+    SELECT floor(random() * {days})::int AS d, floor(random() * 14)::int AS g,
+        floor(random() * 150)::int AS s, floor(random() * 60)::int AS l,
+        1 + floor(random() * greatest(%(n)s / 3, 1))::bigint AS v,
+        5 + floor(random() * 700)::int AS w
+    FROM generate_series(1, %(n)s) AS i
+) AS p
+"""
+
+# The bulk loader: the rollups of all plays, set-based, one statement per grain and period.
+GEO = [("district", "school_id"), ("district", "-1"), ("'*'", "-1")]
+CONTENT = [
+    ("track", "series_id", "page_id"),
+    ("track", "series_id", "-1"),
+    ("track", "-1", "-1"),
+    ("'*'", "-1", "-1"),
+]
+
+
+def rollup_statements():
+    statements = []
+    for period, table, viewer in (
+        ("day", "analytics_daily_reach", "day_viewer"),
+        ("campaign_id", "analytics_campaign_reach", "campaign_viewer"),
+    ):
+        for g, (district, school) in enumerate(GEO):
+            for c, (track, series, lesson) in enumerate(CONTENT):
+                grain = g * 4 + c
+                dims = [district, school, track, series, lesson]
+                group = ", ".join([period] + [d for d in dims if not d.startswith(("'", "-"))])
+                where = "counted" + (" AND campaign_id <> 0" if period == "campaign_id" else "")
+                statements.append(
+                    f"INSERT INTO {table} ({period}, grain, district, school_id, track, series_id, "
+                    "lesson_id, views, viewers, watch_seconds, completions) "
+                    f"SELECT {period}, {grain}, {', '.join(dims)}, count(*), "
+                    f"count(DISTINCT {viewer}), sum(watched_s), count(*) FILTER (WHERE completed) "
+                    f"FROM analytics_play WHERE {where} GROUP BY {group}"
+                )
+    return statements
+
+
+def reset(cursor):
+    cursor.execute(
+        "TRUNCATE analytics_play, analytics_daily_reach, analytics_campaign_reach, "
+        "analytics_viewerday, analytics_viewercampaign RESTART IDENTITY"
+    )
+
+
+def generate(cursor, n, incremental):
+    sql = GENERATE.format(
+        campaign=CAMPAIGN_ID,
+        days=DAYS,
+        dirty="true" if incremental else "false",
+        rolled=(
+            "false, 0, false"
+            if incremental
+            else "w >= 10, CASE WHEN w >= 10 THEN w ELSE 0 END, w >= 540"
+        ),
+    )
+    cursor.execute(sql, {"n": n, "start": START, "districts": DISTRICTS})
+
+
+def queries():
+    from analytics.stores import ReachQuery
+
+    end = date.fromordinal(START.toordinal() + DAYS - 1)
+    month = date.fromordinal(START.toordinal() + 29)
+    return {
+        "campaign by district": (ReachQuery(campaign=CAMPAIGN_ID), ("district",)),
+        "30 days by district": (ReachQuery(date_from=START, date_to=month), ("district",)),
+        "one district by school": (ReachQuery(districts=("210103",)), ("school",)),
+        "campaign by series": (ReachQuery(campaign=CAMPAIGN_ID), ("series",)),
+        "daily trend, one district": (
+            ReachQuery(date_from=START, date_to=end, districts=("210104",)),
+            ("day",),
+        ),
+        "one series by lesson, one day": (
+            ReachQuery(date_from=START, date_to=START, series=(1003,)),
+            ("lesson",),
+        ),
+    }
+
+
+def time_queries(store, repeat):
+    results = {}
+    for name, (query, by) in queries().items():
+        store.reach(query, by)  # warm
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            rows = store.reach(query, by)
+            samples.append((time.perf_counter() - started) * 1000)
+        results[name] = (statistics.median(samples), max(samples), len(rows))
+    return results
+
+
+def child(options):
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from analytics.stores import get_store
+
+    call_command("migrate", "--noinput", verbosity=0)
+    from courses.models import Campaign
+
+    Campaign.objects.update_or_create(
+        pk=CAMPAIGN_ID,
+        defaults={
+            "name": "bench寒假",
+            "starts_on": START,
+            "ends_on": date.fromordinal(START.toordinal() + DAYS - 1),
+        },
+    )
+    from analytics.models import Salt
+
+    Salt.objects.get_or_create(
+        scope="campaign", key=str(CAMPAIGN_ID), defaults={"secret": os.urandom(32)}
+    )
+    store = get_store("sql")
+    latencies = {}
+    for n in options.sizes:
+        with connection.cursor() as cursor:
+            cursor.execute("SET work_mem = '256MB'")  # the bulk aggregation sorts in memory
+            reset(cursor)
+            started = time.perf_counter()
+            incremental = n <= 1_000_000
+            generate(cursor, n, incremental)
+            print(f"{n:>11,} plays generated in {time.perf_counter() - started:6.1f} s", flush=True)
+            started = time.perf_counter()
+            if incremental:
+                rolled = store.flush()
+                seconds = time.perf_counter() - started
+                print(
+                    f"{'':>11} rollup (incremental, store.flush): {rolled:,} plays in "
+                    f"{seconds:.1f} s = {rolled / seconds:,.0f} plays/s",
+                    flush=True,
+                )
+                check = {name: store.reach(q, by) for name, (q, by) in queries().items()}
+                cursor.execute("TRUNCATE analytics_daily_reach, analytics_campaign_reach")
+                for statement in rollup_statements():
+                    cursor.execute(statement)
+                differ = [
+                    name for name, (q, by) in queries().items() if store.reach(q, by) != check[name]
+                ]
+                print(
+                    f"{'':>11} set-based rollup gives identical reports: {not differ}", flush=True
+                )
+                if differ:
+                    raise SystemExit(f"the bulk loader disagrees with the rollups: {differ}")
+            else:
+                for statement in rollup_statements():
+                    cursor.execute(statement)
+                print(
+                    f"{'':>11} rollup (set-based SQL) in {time.perf_counter() - started:.1f} s",
+                    flush=True,
+                )
+            cursor.execute("ANALYZE")
+            cursor.execute("SELECT count(*) FROM analytics_daily_reach")
+            cells = cursor.fetchone()[0]
+        latencies[n] = time_queries(store, options.repeat)
+        print(f"{'':>11} rollup rows (daily): {cells:,}", flush=True)
+    small, large = min(options.sizes), max(options.sizes)
+    print(f"\nreport latency, median of {options.repeat} (max), store.reach:")
+    print(f"{'query':32} {small:>12,} {large:>16,}   ratio")
+    worst_ms, worst_ratio = 0.0, 0.0
+    for name in queries():
+        a, b = latencies[small][name], latencies[large][name]
+        ratio = b[0] / a[0]
+        worst_ms, worst_ratio = max(worst_ms, b[0]), max(worst_ratio, ratio)
+        print(
+            f"{name:32} {a[0]:7.1f} ms ({a[1]:5.1f}) {b[0]:8.1f} ms ({b[1]:6.1f})   {ratio:5.2f}"
+            f"   [{b[2]} rows]"
+        )
+    print(
+        f"slowest at {large:,}: {worst_ms:.1f} ms "
+        f"({'meets' if worst_ms < GOAL_MS else 'MISSES'} < {GOAL_MS} ms); "
+        f"largest ratio {worst_ratio:.2f} "
+        f"({'meets' if worst_ratio < GOAL_RATIO else 'MISSES'} < {GOAL_RATIO})"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100000,10000000")
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    options.sizes = [int(size) for size in options.sizes.split(",")]
+    if options.child:
+        return child(options)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        raise SystemExit("bench_reach needs PostgreSQL (BENCH_DATABASE_URL)")
+    ensure_database(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "sunshine.settings",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_reach",
+        "--child",
+        "--sizes",
+        ",".join(map(str, options.sizes)),
+        "--repeat",
+        str(options.repeat),
+    ]
+    subprocess.run(command, cwd=PROJECT, env=env, check=True)
+
+
+if __name__ == "__main__":
+    main()
