@@ -35,7 +35,7 @@ vendor: var/vendor/.installed
 var/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p var/vendor/vendor
-	cp node_modules/hls.js/dist/hls.min.js var/vendor/vendor/hls.min.js
+	cp node_modules/hls.js/dist/hls.min.js node_modules/hls.js/dist/hls.min.js.map var/vendor/vendor/
 	cp node_modules/axe-core/axe.min.js var/vendor/vendor/axe.min.js
 	touch $@
 

@@ -1,19 +1,25 @@
 """Admin screens for experts and holiday campaigns, and the teacher-only gate on kit downloads."""
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
-from django.utils.http import urlencode
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
+
+from sunshine.exports import ExcelFriendlyCSVMixin
 
 from .access import can_download_kit_materials, is_kit_material, kit_downloads_require_login
 from .models import Campaign, Expert
 
 
+class ExcelFriendlyIndexView(ExcelFriendlyCSVMixin, IndexView):
+    pass
+
+
 class ExpertViewSet(SnippetViewSet):
     model = Expert
+    index_view_class = ExcelFriendlyIndexView
     icon = "user"
     menu_label = "专家"
     list_display = ["name", "title", "institution"]
@@ -29,6 +35,7 @@ class ExpertViewSet(SnippetViewSet):
 
 class CampaignViewSet(SnippetViewSet):
     model = Campaign
+    index_view_class = ExcelFriendlyIndexView
     icon = "date"
     menu_label = "假期活动"
     list_display = ["name", "kind", "starts_on", "ends_on", "report_final"]
@@ -59,7 +66,7 @@ def require_teacher_for_kit_materials(document, request):
     user = request.user
     if not user.is_authenticated:
         messages.info(request, "班会资源包材料仅供教师下载，请先使用教师账号登录。")
-        return redirect(f"/accounts/login/?{urlencode({'next': request.get_full_path()})}")
+        return redirect_to_login(request.get_full_path())
     if not can_download_kit_materials(user):
         return TemplateResponse(request, "courses/kit_download_denied.html", status=403)
     return None

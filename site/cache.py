@@ -2,24 +2,39 @@
 
 Django's cache middleware keeps whole pages for anonymous visitors. These two subclasses add:
 
+* **One shared copy per page.** Only requests without a session cookie are served from the
+  cache or stored in it, so the copy is keyed on the URL alone, not on the `Cookie` header:
+  cookies that say nothing about who is signed in (the `csrftoken` the login page leaves on a
+  classroom PC for a year, a site's own or a WeChat cookie) must not give every visitor a
+  private copy. Responses still say `Vary: Cookie`, for browsers and any CDN in front.
+* **Nothing per visitor in a shared copy.** Signed-in visitors always have a session cookie, and
+  their responses are marked `Cache-Control: private`. A response that sets a cookie (the CSRF
+  token of a form, a session, a message) is never stored, so a page with a CSRF token in it is
+  never shared. Templates show signed-in-only things (the Wagtail user bar, the district picker
+  for visitors without an account) from `request.user`, which is anonymous for every request
+  the cache serves.
+* **Bounded keys.** A URL with a query string is stored only when the view declared its query
+  parameters its own (`cache_query_params`: a listing's valid filters and an existing page
+  number), or they are WeChat's share-link parameters with their few known values. Any other
+  query string (`?utm_source=…`, `?x=<random>`) is served fresh and not stored, so it cannot
+  fill the cache and push real pages out.
 * **Purging by generation.** Every page-cache key carries a generation token kept in the same
   cache. A purge writes a new token, so every cached page is missed at once and the old entries
   simply expire (PAGE_CACHE_SECONDS). This never touches other users of the cache (sessions,
   rate limits, renditions…), which `cache.clear()` would wipe — on Redis, `clear()` is FLUSHDB.
   The token is read once per request and used for both the lookup and the store, so a page
   rendered from old content just before a purge is stored under the old, already dead token.
-  With the embedded in-process cache each process has its own token; production uses Redis,
-  which every app server and worker share.
-* **Nobody gets somebody else's page.** A response to a signed-in user is marked
-  `Cache-Control: private`, which the middleware (and any CDN) never stores; every cached page
-  varies on `Cookie`, so a request with a session cookie never matches an anonymous entry.
-  Pages that use a CSRF token set the CSRF cookie and are therefore never stored by Django
-  (its middleware skips responses that set cookies while varying on Cookie).
+  A purge inside a transaction is repeated when it commits, so a page rendered from the old,
+  still committed content in between is not kept. With the embedded in-process cache each
+  process has its own token; production uses Redis, which every app server and worker share.
 
-Purges happen when a page is published, unpublished, moved or deleted, and when site settings,
-experts, campaigns, documents or images change (they show on many pages). Wagtail's
-frontend_cache purges a published page from the CDN when a CDN is configured; the listings above
-it (a lesson's series, the course listing, the home page) show it too, so they are purged with it.
+Purges happen when a page is published, unpublished (Wagtail unpublishes a live page it
+deletes), or moved, and when site settings, experts, campaigns, documents or images change or are
+deleted (they show on many pages). Receivers are connected to those senders only: a
+`post_delete` receiver for every model would cost every bulk delete in the project Django's fast
+path. Wagtail's frontend_cache purges a published page from the CDN when a CDN is configured; the
+listings above it (a lesson's series, the course listing, the home page) show it too, so they
+are purged with it.
 """
 
 import contextvars
@@ -28,6 +43,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -35,6 +51,13 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "sunshine:page-cache-generation"
+
+# WeChat appends these to every link shared in a chat or Moments; their values are few, so a
+# page opened from a share card is still served from the cache.
+WECHAT_SHARE_PARAMS = {
+    "from": {"singlemessage", "groupmessage", "timeline"},
+    "isappinstalled": {"0", "1"},
+}
 
 # The key prefix chosen for the request being handled; set only while Django's own middleware
 # code runs, so it is never shared between requests or threads.
@@ -55,10 +78,40 @@ def current_generation():
     return generation
 
 
-def purge_page_cache(reason=""):
-    """Make every cached page stale at once."""
+def _new_generation():
     _page_cache().set(GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
+
+
+def purge_page_cache(reason=""):
+    """Make every cached page stale at once (and again when the current transaction commits)."""
+    _new_generation()
+    if connection.in_atomic_block:
+        transaction.on_commit(_new_generation, robust=True)
     logger.debug("page cache purged%s", f": {reason}" if reason else "")
+
+
+def cache_query_params(request, names):
+    """Let the page cache keep the response to `request` although its URL has a query string.
+
+    A view calls this once it knows the query is one of its own: parameters in `names`, each
+    given once, with values it accepted (a valid filter choice, an existing page number). The
+    number of such URLs is bounded, unlike the number of query strings anyone can type.
+    """
+    request._page_cache_query_params = frozenset(names)
+
+
+def _query_is_cacheable(request):
+    declared = getattr(request, "_page_cache_query_params", frozenset())
+    for name, values in request.GET.lists():
+        if len(values) != 1:
+            return False
+        if name not in declared and values[0] not in WECHAT_SHARE_PARAMS.get(name, ()):
+            return False
+    return True
+
+
+def _has_session_cookie(request):
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
 def _key_prefix_for(request):
@@ -67,6 +120,18 @@ def _key_prefix_for(request):
         prefix = f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}.{current_generation()}"
         request._sunshine_page_cache_prefix = prefix
     return prefix
+
+
+def _drop_vary_cookie(response):
+    kept = [
+        header.strip()
+        for header in response.headers.get("Vary", "").split(",")
+        if header.strip() and header.strip().lower() != "cookie"
+    ]
+    if kept:
+        response.headers["Vary"] = ", ".join(kept)
+    elif "Vary" in response.headers:
+        del response.headers["Vary"]
 
 
 class _GenerationPrefix:
@@ -85,35 +150,54 @@ class FetchFromPageCacheMiddleware(_GenerationPrefix, FetchFromCacheMiddleware):
     def process_request(self, request):
         if request.method not in ("GET", "HEAD"):
             return super().process_request(request)
+        if _has_session_cookie(request):
+            # Possibly signed in: build the page for this visitor and keep no copy of it.
+            request._cache_update_cache = False
+            return None
         token = _request_prefix.set(_key_prefix_for(request))
         try:
-            return super().process_request(request)
+            response = super().process_request(request)
         finally:
             _request_prefix.reset(token)
+        if response is not None:
+            patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 class UpdatePageCacheMiddleware(_GenerationPrefix, UpdateCacheMiddleware):
     def process_response(self, request, response):
-        if not self._should_update_cache(request, response):
-            # Not a page request that went through FetchFromPageCacheMiddleware (a POST, or a
-            # static file answered by WhiteNoise): leave its headers alone.
+        if not hasattr(request, "_cache_update_cache"):
+            # Never reached FetchFromPageCacheMiddleware (a static file answered by WhiteNoise):
+            # leave its headers alone.
             return response
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        signed_in = user is not None and user.is_authenticated
+        if signed_in:
             patch_cache_control(response, private=True)
-        patch_vary_headers(response, ("Cookie",))
+        if (
+            signed_in
+            or response.cookies
+            or not self._should_update_cache(request, response)
+            or not _query_is_cacheable(request)
+        ):
+            patch_vary_headers(response, ("Cookie",))
+            return response
+        # The copy is for every visitor without a session: key it on the URL alone.
+        _drop_vary_cookie(response)
         token = _request_prefix.set(_key_prefix_for(request))
         try:
-            return super().process_response(request, response)
+            response = super().process_response(request, response)
         finally:
             _request_prefix.reset(token)
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 def _purge_on_page_change(sender, instance=None, **kwargs):
     purge_page_cache(f"{sender.__name__} {getattr(instance, 'pk', '')}")
 
 
-def _purge_on_change(sender, instance=None, created=False, **kwargs):
+def _purge_on_save(sender, instance=None, created=False, **kwargs):
     # Something just created (an upload, a new expert, the settings row made on first use) is
     # on no cached page yet: it gets there by a page being published, which purges.
     if not created:
@@ -121,10 +205,7 @@ def _purge_on_change(sender, instance=None, created=False, **kwargs):
 
 
 def _purge_on_delete(sender, instance=None, **kwargs):
-    from wagtail.models import Page
-
-    if isinstance(instance, Page):
-        purge_page_cache(f"deleted page {instance.pk}")
+    purge_page_cache(f"deleted {sender.__name__} {getattr(instance, 'pk', '')}")
 
 
 def _purge_listings_from_cdn(sender, instance=None, **kwargs):
@@ -137,26 +218,28 @@ def _purge_listings_from_cdn(sender, instance=None, **kwargs):
     batch.purge()
 
 
+# What many pages show besides pages themselves.
+SHOWN_ON_PAGES = (
+    "sunshine.SiteSettings",
+    "courses.Expert",
+    "courses.Campaign",
+    "wagtaildocs.Document",
+    "wagtailimages.Image",
+)
+
+
 def connect_signals():
     """Called from the app's ready(): purge when anything a cached page shows changes."""
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     page_published.connect(_purge_on_page_change, dispatch_uid="sunshine-cache-published")
+    # Also sent for a live page being deleted (Wagtail unpublishes it first).
     page_unpublished.connect(_purge_on_page_change, dispatch_uid="sunshine-cache-unpublished")
     post_page_move.connect(_purge_on_page_change, dispatch_uid="sunshine-cache-moved")
     page_published.connect(_purge_listings_from_cdn, dispatch_uid="sunshine-cdn-published")
     page_unpublished.connect(_purge_listings_from_cdn, dispatch_uid="sunshine-cdn-unpublished")
-    post_delete.connect(_purge_on_delete, dispatch_uid="sunshine-cache-page-deleted")
-    for model in (
-        "sunshine.SiteSettings",
-        "courses.Expert",
-        "courses.Campaign",
-        "wagtaildocs.Document",
-        "wagtailimages.Image",
-    ):
-        for signal in (post_save, post_delete):
-            signal.connect(
-                _purge_on_change,
-                sender=model,
-                dispatch_uid=f"sunshine-cache-{model}-{signal is post_save}",
-            )
+    for model in SHOWN_ON_PAGES:
+        post_save.connect(_purge_on_save, sender=model, dispatch_uid=f"sunshine-cache-{model}")
+        post_delete.connect(
+            _purge_on_delete, sender=model, dispatch_uid=f"sunshine-cache-{model}-deleted"
+        )

@@ -70,3 +70,12 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "站点设置"
+
+    @classmethod
+    def for_request_or_default(cls, request):
+        """The settings of the request's site; before any site exists (a fresh database), an
+        unsaved instance with the defaults, so pages still render and kits stay gated."""
+        try:
+            return cls.for_request(request)
+        except cls.DoesNotExist:
+            return cls()

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -10,6 +9,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from sunshine.pages import SharePageMixin
+
+from ..listings import listing_page
 
 
 class KitIndexPage(SharePageMixin, Page):
@@ -38,7 +39,7 @@ class KitIndexPage(SharePageMixin, Page):
         themes = kits.order_by("theme").values_list("theme", flat=True).distinct()
         kit_filter = KitFilter(request.GET or None, queryset=kits, themes=list(themes))
         context["filter"] = kit_filter
-        context["kits_page"] = Paginator(kit_filter.qs, 12).get_page(request.GET.get("page"))
+        context["kits_page"] = listing_page(request, kit_filter, 12)
         return context
 
 

@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
@@ -11,6 +10,7 @@ from wagtail.search import index
 from sunshine.blocks import BodyBlock
 from sunshine.pages import SharePageMixin
 
+from ..listings import listing_page
 from .mixins import VideoPageMixin
 
 
@@ -36,14 +36,12 @@ class LectureIndexPage(SharePageMixin, Page):
             .live()
             .defer_streamfields()
             .defer("transcript")
-            .prefetch_related("experts", "audience")
+            .prefetch_related("experts")
             .order_by("-recorded_on", "-pk")
         )
         lecture_filter = LectureFilter(request.GET or None, queryset=lectures)
         context["filter"] = lecture_filter
-        context["lectures_page"] = Paginator(lecture_filter.qs, 12).get_page(
-            request.GET.get("page")
-        )
+        context["lectures_page"] = listing_page(request, lecture_filter, 12)
         return context
 
 

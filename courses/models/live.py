@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
@@ -11,6 +10,7 @@ from wagtail.search import index
 from sunshine.blocks import BodyBlock
 from sunshine.pages import SharePageMixin
 
+from ..listings import listing_page
 from .mixins import VideoPageMixin
 
 
@@ -30,21 +30,16 @@ class LiveEventIndexPage(SharePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        events = (
-            LiveEventPage.objects.child_of(self)
-            .live()
-            .defer_streamfields()
-            .prefetch_related("experts")
-        )
+        events = LiveEventPage.objects.child_of(self).live().defer_streamfields()
         # The page is cached for a few minutes, so live.js moves an event from 即将开始 to
         # 正在直播 on the visitor's clock; the server's split is right when the page is built.
         context["live_now"] = events.filter(starts_at__lte=now, ends_at__gte=now).order_by(
             "starts_at"
         )
         context["upcoming"] = events.filter(starts_at__gt=now).order_by("starts_at")
-        context["replays_page"] = Paginator(
-            events.filter(ends_at__lt=now).order_by("-starts_at"), 12
-        ).get_page(request.GET.get("page"))
+        context["replays_page"] = listing_page(
+            request, events.filter(ends_at__lt=now).order_by("-starts_at"), 12
+        )
         return context
 
 

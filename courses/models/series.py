@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -17,6 +16,7 @@ from wagtail.search import index
 from sunshine.blocks import BodyBlock
 from sunshine.pages import SharePageMixin
 
+from ..listings import listing_page
 from .mixins import VideoPageMixin
 from .taxonomy import TRACK_BLURBS, Track
 
@@ -67,9 +67,7 @@ class CourseIndexPage(SharePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         series_filter = SeriesFilter(request.GET or None, queryset=self.series_queryset())
         context["filter"] = series_filter
-        context["series_page"] = Paginator(series_filter.qs, SERIES_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
+        context["series_page"] = listing_page(request, series_filter, SERIES_PER_PAGE)
         track = series_filter.selected("track")
         if track:
             context["track_label"] = Track(track).label
@@ -236,10 +234,6 @@ class LessonPage(VideoPageMixin, SharePageMixin, Page):
         )
         number = counts["before"] + 1
         return number, max(counts["total"], number)
-
-    @property
-    def lesson_number(self):
-        return self.position[0]
 
     @cached_property
     def previous_lesson(self):

@@ -1,6 +1,5 @@
 from django import template
 
-from courses.models import Track
 from courses.sections import home_sections as build_home_sections
 
 register = template.Library()
@@ -10,11 +9,3 @@ register = template.Library()
 def home_sections(home):
     """The home page's tracks and newest content (see courses.sections)."""
     return build_home_sections(home)
-
-
-@register.filter
-def track_label(value):
-    try:
-        return Track(value).label
-    except ValueError:
-        return ""

@@ -9,10 +9,12 @@ import codecs
 import csv
 import datetime
 import io
-import zipfile
+import logging
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -80,15 +82,24 @@ def _csv_rows(data):
 
 
 def _xlsx_rows(data):
+    """Every row of the first sheet, read now: openpyxl's read-only mode parses the sheet only
+    while its rows are iterated, so a damaged file fails there, not in load_workbook."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise TableError("无法读取该 Excel 文件，请确认它是 .xlsx 格式且未加密。") from error
-    try:
-        sheet = workbook.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        workbook.close()
+        try:
+            return list(workbook.worksheets[0].iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    except Exception as error:
+        # A damaged or truncated upload makes openpyxl raise almost anything: BadZipFile,
+        # zlib.error, EOFError, XML ParseError/XMLSyntaxError, KeyError, IndexError (no sheet),
+        # TypeError, NotImplementedError… (seen by truncating and corrupting real files). Only
+        # openpyxl runs in here, so each of them means the file cannot be read.
+        logger.info("unreadable xlsx upload: %r", error)
+        raise TableError(
+            "无法读取该 Excel 文件，文件可能已损坏、不完整或已加密。"
+            "请在 Excel 中重新保存为 .xlsx 后上传。"
+        ) from error
 
 
 def read_table(data, filename, columns):
@@ -105,7 +116,7 @@ def read_table(data, filename, columns):
         raise TableError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV 后上传。")
     if not data.strip():
         raise TableError("文件是空的。")
-    rows = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
+    rows = iter(_xlsx_rows(data)) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
 
     aliases = {_clean_header(alias): key for key, names in columns.items() for alias in names}
     header = next(rows, None)

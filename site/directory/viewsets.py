@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.forms.models import modelform_factory
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -17,10 +16,11 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from sunshine.directory.filters import SchoolFilterSet, UserProfileFilterSet
 from sunshine.directory.models import District, School, UserProfile
+from sunshine.exports import ExcelFriendlyCSVMixin
 from sunshine.roles.scope import district_scope
 
 
-class ScopedIndexView(generic.IndexView):
+class ScopedIndexView(ExcelFriendlyCSVMixin, generic.IndexView):
     """A listing narrowed to the user's district, exporting CSV that Excel opens correctly."""
 
     scope_queryset = None  # set by the viewset: (queryset, district or None) -> queryset
@@ -28,18 +28,6 @@ class ScopedIndexView(generic.IndexView):
     def get_base_queryset(self):
         queryset = super().get_base_queryset()
         return self.scope_queryset(queryset, district_scope(self.request.user))
-
-    def write_csv_response(self, queryset):
-        # Excel on Chinese Windows reads UTF-8 without a BOM as GBK and garbles the headers.
-        def with_bom(rows):
-            yield "\ufeff"
-            yield from rows
-
-        response = StreamingHttpResponse(
-            with_bom(self.stream_csv(queryset)), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{self.get_filename()}.csv"'
-        return response
 
 
 class ScopedObjectMixin:

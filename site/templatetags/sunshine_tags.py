@@ -1,6 +1,7 @@
 """Tags every public template uses: share metadata, the main navigation, breadcrumbs, and small
 filters for phone numbers, durations and filing numbers."""
 
+import logging
 import re
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from wagtail.models import Page, Site
 from sunshine.models import DEFAULT_HOTLINES, SiteSettings
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 SITE_NAME = getattr(settings, "WAGTAIL_SITE_NAME", "阳光课堂")
 DEFAULT_DESCRIPTION = (
@@ -26,28 +28,24 @@ def _page_from(context):
     return page if isinstance(page, Page) else None
 
 
-def _site_settings(request):
-    if request is None:
-        return None
-    try:
-        return SiteSettings.for_request(request)
-    except SiteSettings.DoesNotExist:  # no site configured yet (a fresh database)
-        return None
-
-
-@register.simple_tag(takes_context=True)
-def site_settings(context):
-    """The site's settings, or None before a site exists (pages must still render)."""
-    return _site_settings(context.get("request"))
-
-
 @register.simple_tag(takes_context=True)
 def help_hotlines(context):
     """The hotlines for the help strip: the site's, or the national ones if none are set, so a
     number to call is never missing."""
-    settings_ = _site_settings(context.get("request"))
-    hotlines = [block.value for block in settings_.hotlines] if settings_ is not None else []
+    site_settings = SiteSettings.for_request_or_default(context.get("request"))
+    hotlines = [block.value for block in site_settings.hotlines]
     return hotlines or [value for _, value in DEFAULT_HOTLINES]
+
+
+def _share_image_url(image, request):
+    try:
+        url = image.get_rendition(SHARE_IMAGE_SPEC).url
+    except OSError:
+        # The original is missing or unreadable (SourceImageIOError, a truncated upload): the
+        # page is still worth showing, just without a picture on its share card.
+        logger.warning("share image %s cannot be read; page shared without it", image.pk)
+        return ""
+    return request.build_absolute_uri(url) if request is not None else url
 
 
 @register.inclusion_tag("includes/share_meta.html", takes_context=True)
@@ -64,18 +62,12 @@ def share_meta(context):
         image = page.get_share_image()
     elif page is not None:
         title = page.seo_title or page.title
-    site_settings = _site_settings(request)
-    if image is None and site_settings is not None:
-        image = site_settings.share_image
-    image_url = ""
-    if image is not None:
-        image_url = image.get_rendition(SHARE_IMAGE_SPEC).url
-        if request is not None:
-            image_url = request.build_absolute_uri(image_url)
+    if image is None:
+        image = SiteSettings.for_request_or_default(request).share_image
     return {
         "title": title,
         "description": description or DEFAULT_DESCRIPTION,
-        "image_url": image_url,
+        "image_url": _share_image_url(image, request) if image is not None else "",
         "url": request.build_absolute_uri(request.path) if request is not None else "",
         "site_name": SITE_NAME,
     }

@@ -96,3 +96,17 @@ def axe():
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
     return run
+
+
+@pytest.fixture
+def skip_district_picker():
+    """Skips the analytics question "which district are you in?", which a visitor without an
+    account is asked once on a video page: `skip_district_picker(phone)`."""
+
+    def skip(page):
+        page.wait_for_load_state("networkidle")
+        picker = page.locator("#sunshine-picker")
+        if picker.count() and picker.is_visible():
+            picker.get_by_role("button", name="跳过").click()
+
+    return skip

@@ -12,15 +12,9 @@ pytestmark = [
 ]
 
 
-def skip_district_picker(page):
-    """The analytics picker asks once which district the student is in; a student may skip."""
-    page.wait_for_load_state("networkidle")
-    picker = page.locator("#sunshine-picker")
-    if picker.count() and picker.is_visible():
-        picker.get_by_role("button", name="跳过").click()
-
-
-def test_a_student_goes_from_home_to_a_series_and_through_its_lessons(live_server, phone):
+def test_a_student_goes_from_home_to_a_series_and_through_its_lessons(
+    live_server, phone, skip_district_picker
+):
     site = sample_site()
     phone.goto(live_server.url + "/")
     assert phone.locator("h1").inner_text() == "阳光课堂"

@@ -14,15 +14,9 @@ pytestmark = [
 ]
 
 
-def skip_district_picker(page):
-    """The analytics picker asks once which district a viewer is in; it may be skipped."""
-    page.wait_for_load_state("networkidle")
-    picker = page.locator("#sunshine-picker")
-    if picker.count() and picker.is_visible():
-        picker.get_by_role("button", name="跳过").click()
-
-
-def test_a_teacher_logs_in_opens_a_kit_and_downloads_a_material(live_server, phone, tmp_path):
+def test_a_teacher_logs_in_opens_a_kit_and_downloads_a_material(
+    live_server, phone, tmp_path, skip_district_picker
+):
     site = sample_site()
     TeacherFactory(username="li", first_name="李老师")
 
@@ -48,7 +42,9 @@ def test_a_teacher_logs_in_opens_a_kit_and_downloads_a_material(live_server, pho
     assert saved.read_bytes() == b"PK\x03\x04 lesson plan for teachers"
 
 
-def test_an_anonymous_visitor_is_asked_to_log_in_then_gets_the_file(live_server, phone, tmp_path):
+def test_an_anonymous_visitor_is_asked_to_log_in_then_gets_the_file(
+    live_server, phone, tmp_path, skip_district_picker
+):
     site = sample_site()
     TeacherFactory(username="zhao")
 

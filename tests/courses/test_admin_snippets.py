@@ -28,8 +28,10 @@ def test_the_expert_list_finds_a_name_and_exports(admin_client):
     assert "李明" in html and "王丽华" not in html
 
     export = admin_client.get(url, {"export": "csv"})
-    body = b"".join(export.streaming_content).decode("utf-8-sig")
-    assert "王丽华" in body and "师范大学" in body
+    body = b"".join(export.streaming_content)
+    # Excel on Chinese Windows needs the BOM to read UTF-8 rather than GBK.
+    assert body.startswith(b"\xef\xbb\xbf") and export["Content-Type"].endswith("utf-8")
+    assert "王丽华" in body.decode("utf-8-sig") and "师范大学" in body.decode("utf-8-sig")
 
     xlsx = admin_client.get(url, {"export": "xlsx"})
     assert xlsx["Content-Type"].startswith(
@@ -43,3 +45,12 @@ def test_the_campaign_list_filters_by_kind(admin_client):
     url = reverse("wagtailsnippets_courses_campaign:list")
     html = admin_client.get(url, {"kind": "summer"}).content.decode()
     assert "2024暑假" in html and "2024寒假" not in html
+
+
+def test_the_campaign_list_exports_csv_that_excel_reads_as_chinese(admin_client):
+    CampaignFactory(name="2024寒假", kind="winter")
+    url = reverse("wagtailsnippets_courses_campaign:list")
+    export = admin_client.get(url, {"export": "csv"})
+    body = b"".join(export.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert "2024寒假" in body.decode("utf-8-sig")

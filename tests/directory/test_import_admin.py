@@ -13,7 +13,13 @@ from openpyxl import load_workbook
 from sunshine.directory.factories import DistrictFactory, SchoolFactory
 from sunshine.directory.models import School
 from sunshine.roles.factories import CityStaffFactory, DistrictStaffFactory
-from tests.directory.helpers import csv_bytes, read_xlsx, xlsx_bytes
+from tests.directory.helpers import (
+    csv_bytes,
+    cut_sheet_in_half,
+    damaged_xlsx,
+    read_xlsx,
+    xlsx_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +64,20 @@ def test_generated_passwords_are_shown_once_with_a_download(client):
     assert authenticate(username="T001", password=row[4]) is not None
     assert row[4] in html
     assert "no-cache" in response["Cache-Control"]  # never kept by a cache
+
+
+def test_a_damaged_xlsx_gets_a_message_not_a_server_error(client):
+    client.force_login(CityStaffFactory())
+    rows = [["学校代码", "学校名称", "区县", "学段"]] + [
+        [f"H{n:03d}", f"和平{n}校", "和平区", "小学"] for n in range(200)
+    ]
+    data = damaged_xlsx(rows, cut_sheet_in_half)
+
+    response = upload(client, reverse("import-schools:import"), data, "学校.xlsx")
+
+    assert response.status_code == 200
+    assert "无法读取该 Excel 文件" in response.content.decode()
+    assert not School.objects.exists()
 
 
 def test_an_upload_that_is_not_a_spreadsheet_is_refused_on_the_form(client):

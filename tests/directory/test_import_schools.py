@@ -5,7 +5,14 @@ from django.core.management import CommandError, call_command
 
 from sunshine.directory.imports import import_schools
 from sunshine.directory.models import School
-from tests.directory.helpers import csv_bytes, errors_by_line, xlsx_bytes
+from tests.directory.helpers import (
+    csv_bytes,
+    cut_sheet_in_half,
+    damaged_xlsx,
+    errors_by_line,
+    without_sheets,
+    xlsx_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +130,20 @@ def test_unreadable_files_get_a_clear_chinese_message(data, name, message):
 
     assert message in result.file_error
     assert result.saved == 0
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [cut_sheet_in_half, without_sheets],
+    ids=["sheet cut off halfway", "no sheet at all"],
+)
+def test_a_damaged_xlsx_gets_a_clear_chinese_message(damage):
+    """openpyxl reads a sheet only when its rows are asked for, so the damage shows late."""
+    rows = [HEADER, *GOOD] + [[f"X{n:04d}", f"学校{n}", "和平区", "小学"] for n in range(300)]
+    result = import_schools(damaged_xlsx(rows, damage), "学校.xlsx")
+
+    assert "无法读取该 Excel 文件" in result.file_error
+    assert result.saved == 0 and School.objects.count() == 0
 
 
 def test_the_import_schools_command_reports_bad_lines(tmp_path, capsys):

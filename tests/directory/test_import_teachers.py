@@ -4,7 +4,9 @@ import io
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.management import call_command
+from django.db import connection
 from openpyxl import load_workbook
 
 from sunshine.directory.factories import DistrictFactory, SchoolFactory
@@ -155,3 +157,31 @@ def test_the_import_teachers_command_writes_generated_passwords_to_a_file(
     header, row = list(sheet.iter_rows(values_only=True))
     assert header == ("行号", "用户名/工号", "姓名", "学校", "初始密码")
     assert authenticate(username="T050", password=row[4]) is not None
+
+
+class RecordingHasher(MD5PasswordHasher):
+    """Notes how deep in transactions each password is hashed."""
+
+    depths = []
+
+    def encode(self, password, salt):
+        self.depths.append(len(connection.atomic_blocks))
+        return super().encode(password, salt)
+
+
+def test_passwords_are_hashed_before_the_import_holds_the_write_lock(schools, settings):
+    """Hashing is slow on purpose (~0.3 s each): inside the import's transaction, 100 of them
+    would keep every other writer (on SQLite, the whole site) waiting for half a minute."""
+    settings.PASSWORD_HASHERS = ["tests.directory.test_import_teachers.RecordingHasher"]
+    RecordingHasher.depths = []
+    outside = len(connection.atomic_blocks)
+    rows = [HEADER] + [[f"T2{n:02d}", "某老师", "2101020001", "", ""] for n in range(5)]
+    rows.append(["T299", "有密码的老师", "2101020001", "", "Yangguang#2024"])
+
+    result = import_teachers(csv_bytes(rows), "教师.csv")
+
+    assert result.created == 6 and len(result.passwords) == 5
+    assert RecordingHasher.depths == [outside] * 6
+    assert authenticate(username="T299", password="Yangguang#2024") is not None
+    issued = result.passwords[0]
+    assert authenticate(username=issued.username, password=issued.password) is not None

@@ -162,3 +162,25 @@ def test_a_form_post_without_its_token_gets_a_chinese_explanation(site_pages):
     response = Client(enforce_csrf_checks=True).post(site_pages.home.url, {"x": "1"})
     assert response.status_code == 403
     assert "请刷新页面后重试" in response.content.decode()
+
+
+def test_a_share_image_whose_file_is_gone_leaves_the_page_up_without_it(
+    site_pages, site_settings, client, caplog
+):
+    """A restored backup or a bucket cleaned by hand can lose an original: the page must still
+    open (without a share picture), not fail for every visitor."""
+    lost = ImageFactory(title="丢失的图片", file__filename="lost.jpg")
+    lost.file.storage.delete(lost.file.name)
+    site_settings.share_image = lost
+    site_settings.save()
+    series = site_pages.series
+    series.cover_image = ImageFactory(title="还在的封面")
+    series.save_revision().publish()
+
+    response = client.get(site_pages.kit.url)
+    assert response.status_code == 200
+    assert meta(response.content.decode(), "property", "og:image") is None
+    assert f"share image {lost.pk} cannot be read" in caplog.text
+    # Pages with a picture of their own are untouched.
+    html = client.get(series.url).content.decode()
+    assert "fill-600x600" in meta(html, "property", "og:image")
