@@ -1,6 +1,11 @@
 """Demo video: a short clip made with ffmpeg, run through the real pipeline and attached to the
 demo lessons and lectures that have no video. Runs after the courses demo; idempotent (the clip
-is the same bytes every time, so a second run finds the asset ready and changes nothing)."""
+is the same bytes every time, so a second run finds the asset ready and changes nothing).
+
+Pages get the video the way an editor would give it: a new revision, published (or scheduled
+again, for a page waiting for its go-live time). A page in review or with unpublished edits is
+left alone: its content is for its editors and reviewers to decide.
+"""
 
 import subprocess
 import tempfile
@@ -8,7 +13,7 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile
 
-from . import publish, storage
+from . import processing, storage
 from .models import VideoAsset, VideoCaption
 
 TITLE = "演示视频：认识情绪"
@@ -51,7 +56,7 @@ def demo_video(stdout):
             clip = Path(tmp) / "demo.mp4"
             make_clip(clip)
             sha = sha256_file(clip)
-            name = storage.put_file(clip, f"video-sources/{sha[:2]}/{sha}.mp4", immutable=False)
+            name = storage.save_private(clip, f"video-sources/{sha[:2]}/{sha}.mp4")
             video = VideoAsset.objects.create(
                 title=TITLE,
                 source=name,
@@ -63,12 +68,19 @@ def demo_video(stdout):
         caption.file.save("demo-zh.vtt", ContentFile(CAPTIONS.encode()), save=False)
         caption.save()
     if video.status == VideoAsset.Status.FAILED:
-        publish.requeue(video)
+        processing.requeue(video)
     if not video.is_ready:
-        outcome = publish.process(video.pk)  # in this process: the demo must play at once
+        outcome = processing.process(video.pk)  # in this process: the demo must play at once
         video.refresh_from_db()
         stdout.write(f"  演示视频：{video.get_status_display()} {outcome.reason}")
     return video
+
+
+def _attachable(page):
+    """Live or scheduled, with nothing in review and no unpublished edits of anyone's."""
+    if page.workflow_in_progress:
+        return False
+    return not page.has_unpublished_changes or page.approved_schedule
 
 
 def attach_to_pages(video):
@@ -77,10 +89,14 @@ def attach_to_pages(video):
     attached = 0
     for model in (LessonPage, LecturePage):
         for page in model.objects.filter(video__isnull=True):
-            values = {"video": video}
-            if model is LessonPage and page.duration is None and video.duration_timedelta:
-                values["duration"] = video.duration_timedelta
-            publish.set_page_fields(page, **values)
+            if not _attachable(page):
+                continue
+            draft = page.get_scheduled_revision_as_object() or page
+            if draft.video_id:  # given one on an earlier run, waiting for its go-live time
+                continue
+            draft.video = video
+            # publish() schedules the revision again when the page's go-live time is ahead.
+            draft.save_revision(log_action=True).publish()
             attached += 1
     return attached
 

@@ -5,6 +5,8 @@
 names, for templates and pages that only need a playable-looking video.
 """
 
+import posixpath
+
 import factory
 from django.core.files.base import ContentFile
 from factory.django import DjangoModelFactory
@@ -13,14 +15,18 @@ from .models import VideoAsset, VideoCaption
 
 SHA = "ab" + "0" * 62
 PREFIX = f"videos/ab/{SHA}/testprofile"
+MASTER = "master-000000000000.m3u8"
+FALLBACK = "fallback.mp4"
 
 
-def ready_manifest(prefix=PREFIX, duration=12.0, captions=()):
+def ready_manifest(prefix=PREFIX, duration=12.0, captions=(), master=MASTER, fallback=FALLBACK):
+    """A published-looking manifest; `master` and `fallback` are names relative to `prefix`
+    (None: not there)."""
     return {
         "version": 1,
         "sha256": SHA,
         "prefix": prefix,
-        "master": "master-000000000000.m3u8",
+        "master": master,
         "duration": duration,
         "source": {"duration": duration, "width": 1280, "height": 720, "has_audio": True},
         "variants": [
@@ -31,10 +37,20 @@ def ready_manifest(prefix=PREFIX, duration=12.0, captions=()):
         "captions": list(captions),
         "poster": {"path": "poster.jpg"},
         "storyboard": {"image": "storyboard.jpg", "vtt": "storyboard.vtt"},
-        "fallback_mp4": {"path": "fallback.mp4"},
+        "fallback_mp4": {"path": fallback} if fallback else None,
         "audio_only": {"path": "audio.m4a"},
         "hd_pending": False,
     }
+
+
+def _manifest_for(video):
+    """The manifest for the factory's `master_playlist` / `fallback_mp4` storage names."""
+    prefix = PREFIX
+    if video.fallback_mp4 and not video.fallback_mp4.startswith(f"{PREFIX}/"):
+        prefix = posixpath.dirname(video.fallback_mp4)  # a test's own file elsewhere
+    names = [video.master_playlist, video.fallback_mp4]
+    master, fallback = (posixpath.relpath(n, prefix) if n else None for n in names)
+    return ready_manifest(prefix=prefix, duration=video.duration, master=master, fallback=fallback)
 
 
 class VideoAssetFactory(DjangoModelFactory):
@@ -46,6 +62,13 @@ class VideoAssetFactory(DjangoModelFactory):
 
 
 class ReadyVideoFactory(VideoAssetFactory):
+    """`ReadyVideoFactory(master_playlist="", fallback_mp4="videos/…/clip.webm")` for an MP4-only
+    video whose file a test put in storage."""
+
+    class Params:
+        master_playlist = f"{PREFIX}/{MASTER}"
+        fallback_mp4 = f"{PREFIX}/{FALLBACK}"
+
     status = VideoAsset.Status.READY
     progress = 100
     sha256 = SHA
@@ -53,12 +76,7 @@ class ReadyVideoFactory(VideoAssetFactory):
     width = 1280
     height = 720
     has_audio = True
-    manifest = factory.LazyFunction(ready_manifest)
-    master_playlist = f"{PREFIX}/master-000000000000.m3u8"
-    fallback_mp4 = f"{PREFIX}/fallback.mp4"
-    audio_playlist = f"{PREFIX}/audio/index.m3u8"
-    poster = f"{PREFIX}/poster.jpg"
-    storyboard = f"{PREFIX}/storyboard.vtt"
+    manifest = factory.LazyAttribute(_manifest_for)
 
 
 class VideoCaptionFactory(DjangoModelFactory):

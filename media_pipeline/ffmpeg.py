@@ -6,19 +6,19 @@ spawned), a minimal environment, a wall-clock limit, and progress read from `-pr
 """
 
 import contextlib
-import ctypes
 import functools
 import os
 import re
 import selectors
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sunshine.procutil import die_with_parent
 
 from .errors import Cancelled, EncodeFailed, EnvironmentFailure, ProcessTimeout
 
@@ -90,24 +90,6 @@ def _minimal_env(cwd: Path) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LC_ALL": "C"}
 
 
-def _die_with_parent():
-    # If the worker itself is killed, the kernel kills ffmpeg too (Linux): no orphan keeps encoding.
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def _load_prctl():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-
-
 def _kill_group(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -139,7 +121,9 @@ def run_process(
                 stderr=errfile,
                 env=_minimal_env(cwd),
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                # If the worker itself is killed, the kernel kills ffmpeg too: no orphan keeps
+                # encoding (or holding the disk) for a job that will run again elsewhere.
+                preexec_fn=die_with_parent(signal.SIGKILL),
             )
         except FileNotFoundError as exc:
             raise EnvironmentFailure("ffmpeg_missing", detail=str(exc)) from exc

@@ -16,7 +16,7 @@ from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel
 from wagtail.models import Orderable
 from wagtail.search import index
 
-from . import storage
+from . import conf, storage
 
 
 class InvalidTransition(Exception):
@@ -85,12 +85,10 @@ class VideoAsset(index.Indexed, ClusterableModel):
         on_delete=models.SET_NULL,
         related_name="videos",
     )
+    # What players get: the encoding's manifest with this asset's own captions and master
+    # playlist (assets share an encoding by content, not their captions). Storage names and
+    # URLs below are read from it.
     manifest = models.JSONField("转码清单", default=dict, blank=True, editable=False)
-    master_playlist = models.CharField("HLS主播放列表", max_length=500, blank=True)
-    fallback_mp4 = models.CharField("MP4备用文件（540p）", max_length=500, blank=True)
-    audio_playlist = models.CharField("纯音频播放列表", max_length=500, blank=True)
-    poster = models.CharField("封面", max_length=500, blank=True)
-    storyboard = models.CharField("缩略图索引（WebVTT）", max_length=500, blank=True)
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -144,7 +142,30 @@ class VideoAsset(index.Indexed, ClusterableModel):
     def is_busy(self):
         return self.status in (self.Status.UPLOADED, self.Status.PROBING, self.Status.TRANSCODING)
 
+    def is_stalled(self, now=None):
+        """A worker had it (probing or transcoding) and stopped renewing its claim: killed.
+
+        The worker keeps `updated_at` fresh while it holds a video (see leases.Keeper), and the
+        encoding's lease while it encodes; an asset waiting on another worker's live lease for
+        the same bytes is not stalled.
+        """
+        if self.status not in (self.Status.PROBING, self.Status.TRANSCODING):
+            return False
+        now = now or timezone.now()
+        encoding = self.encoding if self.status == self.Status.TRANSCODING else None
+        if encoding is not None and encoding.lease_expires and encoding.lease_expires >= now:
+            return False
+        return self.updated_at < now - timedelta(seconds=conf.lease_seconds())
+
+    def can_requeue(self):
+        """Finished, failed, queued (the job may be lost), or abandoned by a killed worker."""
+        return self.status in (self.Status.READY, self.Status.FAILED, self.Status.UPLOADED) or (
+            self.is_stalled()
+        )
+
     def status_text(self):
+        if self.is_stalled():
+            return "处理中断（处理进程已停止），稍后会自动重新排队，也可点击“重新处理”"
         if self.status == self.Status.TRANSCODING:
             return f"{self.get_status_display()} {self.progress}%"
         if self.status == self.Status.FAILED and self.failure_reason:
@@ -163,9 +184,38 @@ class VideoAsset(index.Indexed, ClusterableModel):
             "hd_status_label": self.get_hd_status_display(),
             "duration": self.duration,
             "ready": self.is_ready,
+            "stalled": self.is_stalled(),
+            "can_requeue": self.can_requeue(),
         }
 
-    # -- URLs (storage/CDN, never Django for renditions) -----------------------------------
+    # -- published files: storage names from the manifest, URLs from the public storage --------
+    def _manifest(self, key):
+        return self.manifest.get(key) if isinstance(self.manifest, dict) else None
+
+    def _published(self, relpath):
+        prefix = self._manifest("prefix")
+        return f"{prefix}/{relpath}" if prefix and relpath else ""
+
+    def _entry(self, key, field="path"):
+        entry = self._manifest(key)
+        return self._published(entry.get(field)) if isinstance(entry, dict) else ""
+
+    @property
+    def master_playlist(self):
+        return self._published(self._manifest("master"))
+
+    @property
+    def fallback_mp4(self):
+        return self._entry("fallback_mp4")
+
+    @property
+    def poster(self):
+        return self._entry("poster")
+
+    @property
+    def storyboard(self):
+        return self._entry("storyboard", "vtt")
+
     @property
     def master_url(self):
         return storage.public_url(self.master_playlist) if self.master_playlist else ""
@@ -196,14 +246,13 @@ class VideoAsset(index.Indexed, ClusterableModel):
 
     def caption_tracks(self):
         """Subtitle tracks for the player: the published (CDN) copies, else the uploads."""
-        published = self.manifest.get("captions") if isinstance(self.manifest, dict) else None
-        prefix = self.manifest.get("prefix", "") if isinstance(self.manifest, dict) else ""
-        if published and prefix:
+        published = self._manifest("captions")
+        if published and self._manifest("prefix"):
             return [
                 {
                     "lang": c["lang"],
                     "label": c.get("name") or c["lang"],
-                    "url": storage.public_url(f"{prefix}/{c['vtt']}"),
+                    "url": storage.public_url(self._published(c["vtt"])),
                     "default": bool(c.get("default")),
                 }
                 for c in published
@@ -212,11 +261,6 @@ class VideoAsset(index.Indexed, ClusterableModel):
             {"lang": c.language, "label": c.label, "url": c.url, "default": c.is_default}
             for c in self.captions.all()
         ]
-
-    def renditions(self):
-        """The video rungs, highest first, as the quality menu lists them."""
-        rungs = self.manifest.get("variants", []) if isinstance(self.manifest, dict) else []
-        return sorted(rungs, key=lambda r: r.get("height", 0), reverse=True)
 
 
 class VideoCaption(Orderable):
@@ -323,6 +367,9 @@ class UploadSession(models.Model):
     storage_name = models.CharField(max_length=500, help_text="分块文件或 S3 对象键")
     s3_upload_id = models.CharField(max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    # The sha256 is computed while receiving only while one process sees every chunk in order;
+    # once a chunk lands elsewhere (another web worker, a restart) the worker computes it.
+    hash_deferred = models.BooleanField(default=False)
     video = models.ForeignKey(
         VideoAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -355,7 +402,6 @@ class KitBundle(models.Model):
     content_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
     file = models.CharField(max_length=500, blank=True)
-    filename = models.CharField(max_length=255, blank=True)
     size = models.BigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

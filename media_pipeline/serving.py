@@ -1,8 +1,13 @@
 """Local media serving for the embedded default (no CDN, no reverse proxy).
 
 Players seek with HTTP Range requests, so this answers them (206, 416); content-addressed
-outputs get immutable cache headers and the right MIME types for HLS. In production the
-reverse proxy or the CDN serves media and this is not mounted.
+outputs get immutable cache headers and the right MIME types for HLS. Private prefixes (sources,
+uploads, documents, kit zips) are never served: they reach people only through views that check
+the teacher login. In production the reverse proxy (only `videos/` and `images/`) or S3 + CDN
+(the public storage) serves media and this is not mounted.
+
+Nothing here lands in the page cache: whole files are streamed (Django's cache middleware never
+stores a streaming response), and neither 206 nor 304 answers are stored.
 """
 
 import os
@@ -15,7 +20,7 @@ from django.urls import re_path
 from django.utils._os import safe_join
 from django.utils.http import http_date
 
-from .storage import IMMUTABLE, IMMUTABLE_PREFIXES, PRIVATE_PREFIXES, content_type_for
+from .storage import IMMUTABLE, PRIVATE_PREFIXES, PUBLIC_PREFIX, content_type_for
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
@@ -41,8 +46,6 @@ def _open_range(path, start, length):
 
 
 def serve_media(request, path):
-    # Media bytes must not fill the page cache (and a 304 in it would be served to others).
-    request._cache_update_cache = False
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
     normalized = path.replace("\\", "/")
@@ -63,7 +66,7 @@ def serve_media(request, path):
         "ETag": etag,
         "Last-Modified": http_date(stat.st_mtime),
         "Cache-Control": IMMUTABLE
-        if normalized.startswith(IMMUTABLE_PREFIXES)
+        if normalized.startswith(PUBLIC_PREFIX)
         else "public, max-age=3600",
         # Players on other origins (a CDN test page, hls.js workers) read these.
         "Access-Control-Allow-Origin": "*",
@@ -106,13 +109,10 @@ def serve_media(request, path):
                 response[name] = value
             return response
 
-    if request.method == "HEAD":
-        response = HttpResponse(content_type=content_type)
-        response["Content-Length"] = str(size)
-    else:
-        # FileResponse closes the file when the response is done.
-        response = FileResponse(open(full_path, "rb"), content_type=content_type)  # noqa: SIM115
-        response["Content-Length"] = str(size)
+    # FileResponse closes the file when the response is done.
+    body = [] if request.method == "HEAD" else open(full_path, "rb")  # noqa: SIM115
+    response = FileResponse(body, content_type=content_type)
+    response["Content-Length"] = str(size)
     for name, value in headers.items():
         response[name] = value
     response["Date"] = formatdate(usegmt=True)

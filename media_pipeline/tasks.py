@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from . import publish
+from . import hd_job, processing, publishing
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def _again(task_obj, delay, *args):
 
 @task(queue_name="video")
 def process_video(video_id):
-    outcome = publish.process(video_id)
+    outcome = processing.process(video_id)
     if outcome.retry_after is not None:
         _again(process_video, outcome.retry_after, video_id)
     elif outcome.state == "ready":
@@ -33,7 +33,7 @@ def process_video(video_id):
 
 @task(queue_name="video-hd", priority=-10)
 def process_video_hd(video_id):
-    outcome = publish.process_hd(video_id)
+    outcome = hd_job.process_hd(video_id)
     if outcome.retry_after is not None:
         _again(process_video_hd, outcome.retry_after, video_id)
     return outcome.state
@@ -41,7 +41,7 @@ def process_video_hd(video_id):
 
 @task()
 def refresh_video_captions(video_id):
-    return publish.refresh_captions(video_id).state
+    return publishing.refresh_captions(video_id)
 
 
 @task()
@@ -65,5 +65,5 @@ def queue_hd_if_needed(video_id):
 
 
 def requeue_video(video):
-    publish.requeue(video)
+    processing.requeue(video)
     return queue_video(video)

@@ -186,7 +186,13 @@ MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 STORAGES = {
+    # Private: uploaded sources, half-received uploads, kit zips, Wagtail documents (kit
+    # materials behind the teacher login), caption uploads.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Public: the media pipeline's content-addressed outputs (videos/…: HLS, posters,
+    # storyboards, captions, fallback MP4). Locally the same folder as the default; the reverse
+    # proxy serves only videos/ and images/ from it (README).
+    "public": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -196,18 +202,34 @@ STORAGES = {
     },
 }
 
-# S3 (or any S3-protocol store) for media when a bucket is named. Renditions are public and
-# content-addressed, so URLs are unsigned and cached forever by the CDN.
+# S3 (or any S3-protocol store) for media when a bucket is named. The default storage stays
+# private (no CDN, every URL signed and short-lived): documents are served through Wagtail's
+# serve view and kit zips through a presigned redirect, both after the teacher-login check.
+# "public" is read by anyone through the CDN: unsigned URLs on the CDN's domain, for the video
+# outputs and image renditions. It is its own bucket when AWS_S3_PUBLIC_BUCKET_NAME is set, else
+# the same bucket, whose policy then makes only videos/* and images/* public (README).
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL")
     AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "us-east-1")
-    AWS_S3_CUSTOM_DOMAIN = os.environ.get("AWS_S3_CUSTOM_DOMAIN")
-    AWS_QUERYSTRING_AUTH = False
+    # SigV2 presigned URLs are refused by newer regions (China's) and most S3-compatible stores.
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    AWS_QUERYSTRING_AUTH = True
     AWS_DEFAULT_ACL = None
     AWS_S3_FILE_OVERWRITE = False
-    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    STORAGES["public"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_S3_PUBLIC_BUCKET_NAME") or AWS_STORAGE_BUCKET_NAME,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,
+            # Video outputs are stored with immutable headers (they are content-addressed);
+            # an image rendition may be made again under the same name.
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+    WAGTAILIMAGES_RENDITION_STORAGE = "public"
 
 # Background work: the Django Tasks API; the database backend needs no other service.
 TASKS = {

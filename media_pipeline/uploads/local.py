@@ -1,9 +1,11 @@
-"""Chunked uploads into local storage, hashed while they arrive.
+"""Chunked uploads into local storage, hashed while they arrive when that is free.
 
-hashlib cannot save its state, so each server process keeps the running sha256 of the uploads
-it is receiving, keyed by (session, offset). A chunk that arrives at a process without that
-state (after a restart, or at another worker) first rehashes the part already stored, once,
-and carries on from there.
+hashlib cannot save its state, so a server process keeps the running sha256 of an upload it is
+receiving, keyed by (session, offset). A chunk is hashed only when this process holds the hasher
+for exactly the stored offset. When a chunk lands on another web worker, or after a restart, the
+stored prefix is never read again (with several workers, that turned every chunk into a re-read
+of the whole upload so far); the session is marked `hash_deferred` and the video worker computes
+the sha256 once, when it processes the source (as it does for S3 uploads).
 """
 
 import hashlib
@@ -17,7 +19,7 @@ from django.core.files.storage import default_storage
 from ..models import UploadSession
 
 READ_SIZE = 1024 * 1024
-_hashers = OrderedDict()
+_hashers = OrderedDict()  # session id → (offset, hasher), this process only
 _lock = threading.Lock()
 _MAX_HASHERS = 64
 
@@ -31,26 +33,24 @@ def part_path(session):
 
 
 def _take_hasher(session):
-    """The sha256 of the first `session.offset` bytes, from memory or by rehashing them."""
+    """The running sha256 of exactly the stored prefix, or None (the hash is deferred)."""
     with _lock:
         entry = _hashers.pop(session.pk, None)
+    if session.hash_deferred:
+        return None
     if entry and entry[0] == session.offset:
         return entry[1]
-    hasher = hashlib.sha256()
-    path = part_path(session)
-    remaining = session.offset
-    if remaining:
-        with open(path, "rb") as handle:
-            while remaining:
-                data = handle.read(min(READ_SIZE, remaining))
-                if not data:
-                    raise OSError("stored part is shorter than its offset")
-                hasher.update(data)
-                remaining -= len(data)
-    return hasher
+    if session.offset == 0:
+        return hashlib.sha256()
+    # Another process received the previous chunk: leave the hash to the worker.
+    UploadSession.objects.filter(pk=session.pk).update(hash_deferred=True)
+    session.hash_deferred = True
+    return None
 
 
-def _keep_hasher(session_id, offset, hasher):
+def _keep(session_id, offset, hasher):
+    if hasher is None:
+        return
     with _lock:
         _hashers[session_id] = (offset, hasher)
         while len(_hashers) > _MAX_HASHERS:
@@ -78,6 +78,7 @@ def receive_chunk(session, stream, length, first_bytes_check):
     path = part_path(session)
     path.parent.mkdir(parents=True, exist_ok=True)
     hasher = _take_hasher(session)
+    before = hasher.copy() if hasher is not None else None  # kept if this chunk is refused
     start = session.offset
     received = 0
     with open(path, "r+b" if path.exists() else "w+b") as handle:
@@ -92,12 +93,13 @@ def receive_chunk(session, stream, length, first_bytes_check):
                 if error:
                     raise ChunkError(error, status=415)
             handle.write(data)
-            hasher.update(data)
+            if hasher is not None:
+                hasher.update(data)
             received += len(data)
         if received != length:
             # The connection dropped mid-chunk: keep only what was acknowledged before.
             handle.truncate(start)
-            forget(session.pk)
+            _keep(session.pk, start, before)
             raise ChunkError("分块没有传完整，请从已确认的位置继续上传。", status=400)
         handle.flush()
         os.fsync(handle.fileno())
@@ -105,17 +107,17 @@ def receive_chunk(session, stream, length, first_bytes_check):
     # The offset only moves if nobody else moved it meanwhile (the same upload in two tabs).
     moved = UploadSession.objects.filter(pk=session.pk, offset=start).update(offset=new_offset)
     if not moved:
-        forget(session.pk)
         raise ChunkError("上传位置已变化，请重新查询进度后继续。", status=409)
     session.offset = new_offset
-    _keep_hasher(session.pk, new_offset, hasher)
+    _keep(session.pk, new_offset, hasher)
     return new_offset
 
 
 def finish_hash(session):
+    """The upload's sha256, or "" when it is left to the worker."""
     hasher = _take_hasher(session)
     forget(session.pk)
-    return hasher.hexdigest()
+    return hasher.hexdigest() if hasher is not None else ""
 
 
 def discard(session):

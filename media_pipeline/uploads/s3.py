@@ -17,7 +17,7 @@ def create(key, content_type):
 
 
 def presign_parts(session, part_numbers):
-    client = storage.presign_client()
+    client = storage.s3_client()  # SigV4 (settings.AWS_S3_SIGNATURE_VERSION)
     return {
         str(number): client.generate_presigned_url(
             "upload_part",

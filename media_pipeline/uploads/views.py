@@ -280,9 +280,12 @@ def _complete_local(session):
         return error(
             "文件还没有上传完，请继续上传。", status=409, offset=session.offset, size=session.size
         )
-    sha256 = local.finish_hash(session)
+    sha256 = local.finish_hash(session)  # "" when chunks arrived at several servers
     ext = os.path.splitext(session.filename)[1].lower()
-    name = f"video-sources/{sha256[:2]}/{sha256}{ext}"
+    if sha256:
+        name = f"video-sources/{sha256[:2]}/{sha256}{ext}"
+    else:  # named by the upload; the worker hashes it
+        name = f"video-sources/uploads/{session.pk}{ext}"
     target = storage.local_path(name)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     part = local.part_path(session)

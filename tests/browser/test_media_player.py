@@ -90,6 +90,22 @@ def test_a_lesson_plays_shows_captions_and_resumes_after_a_reload(
     phone.wait_for_function(video_js("v.textTracks[0].activeCues.length > 0"), timeout=10_000)
     assert phone.locator(".sunshine-player__status").inner_text() == "字幕已开启"
 
+    # Pointing at three quarters of the seek bar shows the storyboard tile for 0:12 (2 s tiles of
+    # 160×90 in one row: the seventh, 960 px in).
+    seek = phone.get_by_label("播放进度")
+    box = seek.bounding_box()
+    seek.hover(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+    thumb = player.locator(".sunshine-player__thumb")
+    thumb.wait_for(state="visible")
+    phone.wait_for_function(
+        "() => document.querySelector('.sunshine-player__thumb').style.backgroundImage"
+        ".includes('storyboard.jpg')"
+    )
+    assert thumb.evaluate("el => el.style.backgroundPosition") == "-960px 0px"
+    assert thumb.inner_text() == "0:12"
+    phone.mouse.move(0, 0)
+    thumb.wait_for(state="hidden")
+
     phone.wait_for_function(video_js("v.currentTime > 7"), timeout=30_000)
     phone.get_by_role("button", name="暂停").click()
     phone.wait_for_function("window.playerEvents.some(([name]) => name === 'pause')")

@@ -101,3 +101,50 @@ def test_a_lesson_editor_can_choose_a_video(editor_client):
     response = editor_client.get("/admin/snippets/choose/media_pipeline/videoasset/")
     assert response.status_code == 200
     assert "第一课 认识自己" in response.json()["html"]
+
+
+def test_district_staff_in_the_admin_do_not_see_anyones_videos(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from sunshine.roles import DISTRICT_STAFF
+
+    video = VideoAssetFactory(status="failed", failure_reason="文件中没有视频画面。")
+    officer = django_user_model.objects.create_user("heping", password="pw-123456-x")
+    officer.groups.add(Group.objects.get(name=DISTRICT_STAFF))
+    client.force_login(officer)
+
+    response = client.get(reverse("media_pipeline:video_status"), {"ids": video.pk})
+    assert response.status_code == 403 and "权限" in response.json()["error"]
+    assert client.post(reverse("media_pipeline:video_requeue", args=[video.pk])).status_code == 403
+
+
+def test_reviewers_see_videos_and_may_requeue_one_by_their_role(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from sunshine.roles import REVIEWER
+
+    reviewer = django_user_model.objects.create_user("chen", password="pw-123456-x")
+    reviewer.groups.add(Group.objects.get(name=REVIEWER))
+    assert reviewer.has_perm("media_pipeline.change_videoasset")
+    video = VideoAssetFactory(status="transcoding", progress=64)
+    client.force_login(reviewer)
+    data = client.get(reverse("media_pipeline:video_status"), {"ids": video.pk}).json()
+    assert data["videos"][0]["progress"] == 64
+
+
+@pytest.mark.parametrize(
+    "next_url, lands_on",
+    [
+        ("/admin/snippets/media_pipeline/videoasset/?status=failed", "?status=failed"),
+        ("https://evil.example/phish", LIST_URL),
+        ("//evil.example/phish", LIST_URL),
+    ],
+)
+def test_requeue_returns_only_to_a_page_of_this_site(editor_client, task_queue, next_url, lands_on):
+    video = VideoAssetFactory(status="failed", failure_reason="处理超时")
+    response = editor_client.post(
+        reverse("media_pipeline:video_requeue", args=[video.pk]), {"next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/") and not response["Location"].startswith("//")
+    assert lands_on in response["Location"]

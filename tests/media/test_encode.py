@@ -12,6 +12,8 @@ from PIL import Image
 
 import media_pipeline.encode as encode_mod
 import media_pipeline.pipeline as pipeline_mod
+import media_pipeline.renditions as renditions_mod
+import media_pipeline.workspace as workspace_mod
 from media_pipeline.captions import CaptionInput
 from media_pipeline.hls import parse_media_playlist
 from media_pipeline.ladder import profile_hash
@@ -239,7 +241,7 @@ def test_the_same_file_again_reuses_its_outputs(lesson, monkeypatch):
     def no_encode(*args, **kwargs):
         raise AssertionError("encoded again")
 
-    monkeypatch.setattr(pipeline_mod, "encode_ladder", no_encode)
+    monkeypatch.setattr(renditions_mod, "encode_ladder", no_encode)
     again = run_pipeline(lesson.source, lesson.work, profile="fast")
     assert again.reused and again.root == lesson.result.root
     assert again.manifest["master"] == lesson.m["master"]
@@ -248,13 +250,13 @@ def test_the_same_file_again_reuses_its_outputs(lesson, monkeypatch):
 def test_two_jobs_for_the_same_file_encode_once(clips, tmp_path, monkeypatch):
     source = clips.video(width=320, height=240, seconds=2)
     encodes = []
-    real = pipeline_mod.encode_ladder
+    real = renditions_mod.encode_ladder
 
     def counting(*args, **kwargs):
         encodes.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline_mod, "encode_ladder", counting)
+    monkeypatch.setattr(renditions_mod, "encode_ladder", counting)
     results = []
     jobs = [
         threading.Thread(
@@ -294,12 +296,12 @@ def test_a_job_that_dies_midway_publishes_nothing_and_can_run_again(clips, tmp_p
 
 
 def test_leftovers_of_other_killed_jobs_are_swept_but_running_ones_kept(clips, tmp_path):
-    from media_pipeline.pipeline import _key_lock
 
     (tmp_path / ".partial" / "deadbeef-000000000000.x1").mkdir(parents=True)
     running = tmp_path / ".partial" / "cafebabe-000000000000.x2"
     running.mkdir()
-    with _key_lock(tmp_path, "cafebabe-000000000000"):  # another worker is busy with this one
+    # Another worker is busy with this one:
+    with workspace_mod.key_lock(tmp_path, "cafebabe-000000000000"):
         run_pipeline(clips.video(width=320, height=240, seconds=2), tmp_path, profile="fast")
     assert [p.name for p in (tmp_path / ".partial").iterdir()] == [running.name]
 
@@ -310,7 +312,7 @@ def test_a_full_disk_is_a_reason_to_retry_later_not_to_fail(clips, tmp_path, mon
     from media_pipeline.errors import EnvironmentFailure
 
     usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(pipeline_mod.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 10**6))
+    monkeypatch.setattr(workspace_mod.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 10**6))
     with pytest.raises(EnvironmentFailure) as caught:
         run_pipeline(clips.video(width=320, height=240, seconds=2), tmp_path, profile="fast")
     assert caught.value.code == "disk_full" and caught.value.transient
@@ -330,7 +332,7 @@ def test_a_640x360_source_gets_no_540p_or_720p(clips, tmp_path):
 @pytest.mark.slow
 def test_portrait_phone_video_gets_portrait_rungs(clips, tmp_path):
     result = run_pipeline(
-        clips.video(width=1280, height=720, seconds=3, rotate=90), tmp_path, profile="fast"
+        clips.video(width=1280, height=720, seconds=2, rotate=90), tmp_path, profile="fast"
     )
     assert [(v["width"], v["height"]) for v in result.manifest["variants"]] == [
         (360, 640),
@@ -346,7 +348,7 @@ def test_portrait_phone_video_gets_portrait_rungs(clips, tmp_path):
 @pytest.mark.slow
 def test_odd_size_recording_without_sound(clips, tmp_path):
     result = run_pipeline(
-        clips.video(width=1366, height=768, seconds=3, audio=False), tmp_path, profile="fast"
+        clips.video(width=1366, height=768, seconds=2, audio=False), tmp_path, profile="fast"
     )
     m = result.manifest
     assert [(v["width"], v["height"]) for v in m["variants"]] == [
@@ -403,7 +405,7 @@ def test_hdr_phone_video_is_tone_mapped_to_sdr(clips, tmp_path):
 
 @pytest.mark.slow
 def test_1080p_gets_hd_rung_in_a_second_pass(clips, tmp_path):
-    source = clips.video(width=1920, height=1080, seconds=3)
+    source = clips.video(width=1920, height=1080, seconds=2)
     base = run_pipeline(source, tmp_path, profile="fast")
     assert base.manifest["hd_pending"] is True
     assert "1080p" not in {v["name"] for v in base.manifest["variants"]}

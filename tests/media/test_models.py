@@ -45,10 +45,15 @@ def test_a_failed_video_says_why():
     assert video.status_json()["failure_reason"] == "视频文件不完整，可能上传中断。"
 
 
-def test_renditions_are_listed_highest_first_for_the_quality_menu():
+def test_published_files_and_their_urls_come_from_the_manifest():
     video = ReadyVideoFactory()
-    assert [r["height"] for r in video.renditions()] == [720, 360]
+    prefix = video.manifest["prefix"]
+    assert video.master_playlist == f"{prefix}/master-000000000000.m3u8"
+    assert video.poster_url == f"/media/{prefix}/poster.jpg"
+    assert video.storyboard_url == f"/media/{prefix}/storyboard.vtt"
+    assert video.fallback_url == f"/media/{prefix}/fallback.mp4"
     assert video.duration_text == "0:12"
+    assert VideoAssetFactory().master_url == ""  # nothing published yet
 
 
 def test_published_captions_are_the_player_tracks():

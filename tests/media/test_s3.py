@@ -3,17 +3,23 @@ browser uploads parts straight to the bucket and resumes after an interruption, 
 transcodes, the renditions land in the bucket, and pages point at the CDN."""
 
 import hashlib
+import json
+import runpy
 import socket
 import struct
+import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
+from urllib.parse import quote
 
 import boto3
 import pytest
 from django.core.files.storage import default_storage
 from wagtail.models import Site
 
-from media_pipeline import bundles, tasks
+import sunshine.settings as sunshine_settings
+from media_pipeline import bundles, storage, tasks
 from media_pipeline.models import VideoAsset
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -39,8 +45,19 @@ def s3_endpoint():
     server.stop()
 
 
+def readme_block(language, after):
+    """The first ```language block after the line containing `after` in README.md: the
+    production instructions are what these tests run."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rest = text[text.index(after) :]
+    start = rest.index(f"```{language}\n") + len(language) + 4
+    return rest[start : rest.index("```", start)]
+
+
 @pytest.fixture
 def s3(settings, s3_endpoint, monkeypatch, video_settings):
+    """A bucket set up as README says (public policy for videos/ and images/ only), and the
+    storages exactly as site/settings.py makes them from the environment."""
     # Credentials for the local server only; nothing may reach a real AWS account.
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
@@ -48,20 +65,32 @@ def s3(settings, s3_endpoint, monkeypatch, video_settings):
     bucket = f"sunshine-{uuid.uuid4().hex[:12]}"
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
     client.create_bucket(Bucket=bucket)
-    settings.AWS_STORAGE_BUCKET_NAME = bucket
-    settings.AWS_S3_ENDPOINT_URL = s3_endpoint
-    settings.AWS_S3_REGION_NAME = "us-east-1"
-    settings.AWS_S3_CUSTOM_DOMAIN = CDN
-    settings.AWS_QUERYSTRING_AUTH = False
-    settings.AWS_DEFAULT_ACL = None
-    settings.AWS_S3_FILE_OVERWRITE = False
-    settings.AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-    }
+    policy = readme_block("json", "Bucket policy").replace("BUCKET", bucket)
+    client.put_bucket_policy(Bucket=bucket, Policy=policy)
+    cors = json.loads(readme_block("json", "CORS:"))
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)
+    lifecycle = json.loads(readme_block("json", "Lifecycle rule"))
+    client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=lifecycle)
+
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", bucket)
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("AWS_S3_CUSTOM_DOMAIN", CDN)
+    configured = runpy.run_path(sunshine_settings.__file__)
+    for name, value in configured.items():
+        if name.startswith("AWS_"):
+            setattr(settings, name, value)
+    settings.STORAGES = configured["STORAGES"]
     settings.SUNSHINE_S3_PART_SIZE = PART
     return client, bucket
+
+
+def anonymous_status(url):
+    """What someone without credentials gets for a URL (a visitor, a crawler, a shared link)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def put(url, data):
@@ -128,6 +157,13 @@ def test_a_multipart_upload_resumes_and_the_video_is_published_to_the_bucket(
     assert head["ContentType"] == "application/vnd.apple.mpegurl"
     assert head["CacheControl"] == "public, max-age=31536000, immutable"
     assert video.master_url == f"https://{CDN}/{video.master_playlist}"
+    # Players read the renditions without credentials (the CDN does, from the bucket). (The
+    # source stays private, outside the public prefixes: moto, unlike S3, lets anyone read an
+    # object made by a multipart upload, so that is checked on a stored source below.)
+    bucket_url = f"{s3_client.meta.endpoint_url}/{bucket}"
+    assert anonymous_status(f"{bucket_url}/{video.master_playlist}") == 200
+    assert anonymous_status(f"{bucket_url}/{video.fallback_mp4}") == 200
+    assert video.source.name.startswith("video-sources/")
 
 
 def test_lesson_pages_point_at_the_cdn(s3, client, django_user_model):
@@ -164,22 +200,43 @@ def test_a_text_file_uploaded_to_s3_is_refused_and_removed(s3, client, editor):
     assert not VideoAsset.objects.exists()
 
 
-def test_the_kit_bundle_is_a_redirect_to_the_bucket(s3, client, django_user_model):
+def test_kit_files_are_private_and_reach_teachers_only_through_the_site(
+    s3, client, django_user_model, task_queue, tmp_path
+):
     from courses.factories import ClassMeetingKitPageFactory, DocumentFactory, KitMaterialFactory
 
+    s3_client, bucket = s3
+    bucket_url = f"{s3_client.meta.endpoint_url}/{bucket}"
     kit = ClassMeetingKitPageFactory(parent=Site.objects.get(is_default_site=True).root_page)
-    KitMaterialFactory(page=kit, document=DocumentFactory(file__filename="教案.pdf"))
+    document = DocumentFactory(file__filename="教案.pdf", file__data=b"%PDF-1.4 lesson plan")
+    KitMaterialFactory(page=kit, document=document)
     bundle = bundles.build_for_kit(kit.pk)
     assert default_storage.exists(bundle.file)
+
+    source = tmp_path / "lesson.mp4"
+    source.write_bytes(b"\x00\x00\x00\x18ftypisom recording")
+    storage.save_private(source, "video-sources/ab/lesson.mp4")
+
+    # Not from the bucket without a signature: not the zip, not the document, not a source.
+    assert anonymous_status(f"{bucket_url}/{bundle.file}") == 403
+    assert anonymous_status(f"{bucket_url}/{quote(document.file.name)}") == 403
+    assert anonymous_status(f"{bucket_url}/video-sources/ab/lesson.mp4") == 403
+    assert "X-Amz-Signature=" in document.file.url  # any URL to it is signed and expires
+    # Through the site, the teacher login decides (Wagtail's serve view, the bundle view).
+    assert client.get(document.url).status_code == 302
+    assert client.get(f"/media-pipeline/kits/{kit.pk}/bundle/").status_code == 302
     client.force_login(
         django_user_model.objects.create_user("t", password="x-123456-x", is_staff=True)
     )
+    served = client.get(document.url)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == b"%PDF-1.4 lesson plan"
 
     response = client.get(f"/media-pipeline/kits/{kit.pk}/bundle/")
 
     assert response.status_code == 302
     location = response["Location"]
-    assert location.startswith(f"{default_storage.endpoint_url}/") and bundle.file in location
+    assert location.startswith(f"{bucket_url}/{bundle.file}?") and "X-Amz-Expires=300" in location
     assert "response-content-disposition" in location
     with urllib.request.urlopen(location, timeout=30) as download:
         assert download.read(2) == b"PK"

@@ -4,13 +4,14 @@ bad file says why without stopping the worker."""
 from datetime import timedelta
 
 import pytest
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from media_pipeline import publish, storage, tasks
+from media_pipeline import leases, processing, storage, tasks
 from media_pipeline.errors import EnvironmentFailure
 from media_pipeline.models import VideoAsset, VideoEncoding
-from tests.media.app_support import uploaded_video
+from media_pipeline.stalled import requeue_stalled
+from media_pipeline.storage import public_storage
+from tests.media.app_support import published_names, uploaded_video
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,11 @@ SOURCE = b"\x00\x00\x00\x18ftypisom" + b"lesson bytes" * 100
 
 def enqueued(queue, task):
     return [r for r in queue.results if r.task.name == task.name]
+
+
+def heights(video):
+    """The rungs the published master offers, highest first."""
+    return sorted((v["height"] for v in video.manifest["variants"]), reverse=True)
 
 
 def test_an_upload_goes_from_uploaded_through_transcoding_to_ready(fake_engine):
@@ -38,17 +44,17 @@ def test_an_upload_goes_from_uploaded_through_transcoding_to_ready(fake_engine):
     assert video.master_playlist == f"{prefix}/master-aaaaaaaaaaaa.m3u8"
     assert video.fallback_mp4 == f"{prefix}/fallback.mp4"
     assert video.poster == f"{prefix}/poster.jpg"
-    assert default_storage.exists(video.master_playlist)
-    assert default_storage.exists(f"{prefix}/360p/seg_00000.m4s")
-    assert not default_storage.exists(f"{prefix}/manifest.json")  # the app's copy is the DB's
+    assert public_storage().exists(video.master_playlist)
+    assert public_storage().exists(f"{prefix}/360p/seg_00000.m4s")
+    assert not public_storage().exists(f"{prefix}/manifest.json")  # the app's copy is the DB's
     assert video.master_url == f"/media/{prefix}/master-aaaaaaaaaaaa.m3u8"
 
 
 def test_the_master_playlist_is_published_last(fake_engine, monkeypatch):
     order = []
-    monkeypatch.setattr(storage, "put_file", lambda path, name, **kw: order.append(name))
+    monkeypatch.setattr(storage, "publish_file", lambda path, name: order.append(name))
     video = uploaded_video(SOURCE)
-    publish.process(video.pk)
+    processing.process(video.pk)
     assert order[-1].endswith("master-aaaaaaaaaaaa.m3u8")
     assert len(order) == 8
 
@@ -71,7 +77,7 @@ def test_the_same_file_uploaded_twice_reuses_the_outputs(fake_engine):
 def as_worker(monkeypatch, worker_id, job):
     """Run `job` as if in another worker process (its own lease owner id)."""
     with monkeypatch.context() as m:
-        m.setattr(publish, "WORKER_ID", worker_id)
+        m.setattr(leases, "WORKER_ID", worker_id)
         return job()
 
 
@@ -81,7 +87,7 @@ def test_two_jobs_for_the_same_file_at_once_encode_it_once(fake_engine, task_que
     second_job = []
     # While worker A holds the lease, worker B's job for the same bytes runs.
     fake_engine.during_encode = lambda source: second_job.append(
-        as_worker(monkeypatch, "worker-b", lambda: publish.process(b.pk))
+        as_worker(monkeypatch, "worker-b", lambda: processing.process(b.pk))
     )
 
     assert tasks.process_video.call(a.pk) == "ready"
@@ -93,14 +99,14 @@ def test_two_jobs_for_the_same_file_at_once_encode_it_once(fake_engine, task_que
     # A's worker finished B as well; B's re-run (queued while waiting) has nothing left to do.
     assert a.status == b.status == "ready"
     assert b.master_playlist == a.master_playlist
-    assert publish.process(b.pk).state == "skipped"
+    assert processing.process(b.pk).state == "skipped"
 
 
 def test_a_waiting_job_is_rescheduled_not_dropped(fake_engine, task_queue):
     a = uploaded_video(SOURCE)
     b = uploaded_video(SOURCE)
-    encoding = publish.encoding_for(a.sha256, "fakeprofile")
-    assert publish.acquire(encoding, owner="another-worker")
+    encoding = leases.encoding_for(a.sha256, "fakeprofile")
+    assert leases.acquire(encoding, owner="another-worker")
 
     assert tasks.process_video.call(b.pk) == "waiting"
 
@@ -109,6 +115,13 @@ def test_a_waiting_job_is_rescheduled_not_dropped(fake_engine, task_queue):
     assert again[0].task.run_after > timezone.now()
     b.refresh_from_db()
     assert b.status == "transcoding"
+
+
+def lease_runs_out():
+    """Time passes without a heartbeat: every lease and worker claim is older than the lease."""
+    long_ago = timezone.now() - timedelta(seconds=61)
+    VideoEncoding.objects.exclude(lease_expires=None).update(lease_expires=long_ago)
+    VideoAsset.objects.update(updated_at=long_ago)
 
 
 class WorkerKilled(BaseException):
@@ -125,27 +138,29 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_the_job_runs_again(
 
     fake_engine.during_encode = die
     with pytest.raises(WorkerKilled):
-        publish.process(video.pk)
+        processing.process(video.pk)
 
     video.refresh_from_db()
     assert video.status == "transcoding"
-    assert storage.list_names("videos/") == []
+    assert published_names("videos/") == []
     assert not video.master_playlist
-    monkeypatch.setattr(publish, "WORKER_ID", "another-worker-process")
+    monkeypatch.setattr(leases, "WORKER_ID", "another-worker-process")
     # Until its lease runs out, nobody else starts a second encode of the same bytes.
-    assert publish.process(video.pk).state == "waiting"
+    assert processing.process(video.pk).state == "waiting"
     assert fake_engine.encodes == 1
 
-    VideoEncoding.objects.update(lease_expires=timezone.now() - timedelta(seconds=1))
+    lease_runs_out()
     client.force_login(editor)
     status = client.get(f"/media-pipeline/videos/status/?ids={video.pk}").json()["videos"][0]
     assert status["stalled"] is True and "中断" in status["status_text"]
+    assert status["can_requeue"] is True
 
     fake_engine.during_encode = None
-    assert publish.process(video.pk).state == "ready"
+    assert requeue_stalled() == [video.pk]  # the scheduler's sweep
+    assert processing.process(video.pk).state == "ready"
     video.refresh_from_db()
     assert video.status == "ready"
-    assert default_storage.exists(video.master_playlist)
+    assert public_storage().exists(video.master_playlist)
 
 
 def test_transient_failures_retry_with_growing_waits_then_give_up(fake_engine, task_queue):
@@ -166,7 +181,7 @@ def test_transient_failures_retry_with_growing_waits_then_give_up(fake_engine, t
     video.refresh_from_db()
     assert video.status == "failed"
     assert video.failure_reason.startswith("多次重试后仍失败")
-    assert storage.list_names("videos/") == []
+    assert published_names("videos/") == []
 
 
 def test_a_file_that_is_not_a_video_fails_at_once_with_a_reason(fake_engine, task_queue):
@@ -180,24 +195,27 @@ def test_a_file_that_is_not_a_video_fails_at_once_with_a_reason(fake_engine, tas
     assert enqueued(task_queue, tasks.process_video) == []  # not retried
 
 
-def test_a_ready_video_fills_in_its_lessons_missing_duration(fake_engine):
+def test_a_ready_video_leaves_its_lessons_content_to_the_editors(fake_engine):
+    """The measured duration is the video's own; the page (live row and revisions, maybe in
+    review) is not rewritten behind its editors' backs."""
     from wagtail.models import Page
 
     from courses.factories import CourseSeriesPageFactory, LessonPageFactory
 
     video = uploaded_video(SOURCE)
     series = CourseSeriesPageFactory(parent=Page.get_first_root_node())
-    untimed = LessonPageFactory(parent=series, video=video, duration=None)
-    untimed.save_revision()
-    timed = LessonPageFactory(parent=series, video=video, duration=timedelta(minutes=12))
+    lesson = LessonPageFactory(parent=series, video=video, duration=None)
+    revision = lesson.save_revision()
+    content_before = dict(revision.content)
 
-    publish.process(video.pk)
+    processing.process(video.pk)
 
-    untimed.refresh_from_db()
-    timed.refresh_from_db()
-    assert untimed.duration == timedelta(seconds=4)
-    assert untimed.get_latest_revision_as_object().duration == timedelta(seconds=4)
-    assert timed.duration == timedelta(minutes=12)  # what an editor typed is kept
+    lesson.refresh_from_db()
+    revision.refresh_from_db()
+    assert lesson.duration is None and lesson.latest_revision_id == revision.pk
+    assert revision.content == content_before
+    video.refresh_from_db()
+    assert video.duration_timedelta == timedelta(seconds=4)  # what templates show instead
 
 
 def test_a_1080p_source_queues_the_second_pass_on_the_hd_queue(fake_engine, task_queue):
@@ -217,7 +235,7 @@ def test_a_1080p_source_queues_the_second_pass_on_the_hd_queue(fake_engine, task
 def test_requeue_after_failure_starts_again(fake_engine, task_queue):
     fake_engine.fail_with = EnvironmentFailure("disk_full", "服务器磁盘已满")
     video = uploaded_video(b"not a video")
-    publish.process(video.pk)
+    processing.process(video.pk)
     video.refresh_from_db()
     assert video.status == "failed"
 
@@ -238,10 +256,10 @@ def test_a_real_clip_is_transcoded_and_published(video_settings, clips):
     video.refresh_from_db()
     assert len(video.sha256) == 64  # computed by the worker when it was not known
     assert round(video.duration) == 3 and (video.width, video.height) == (640, 360)
-    assert [r["height"] for r in video.renditions()] == [360]  # never upscaled
-    master = default_storage.open(video.master_playlist).read().decode()
+    assert heights(video) == [360]  # never upscaled
+    master = public_storage().open(video.master_playlist).read().decode()
     assert "#EXT-X-STREAM-INF" in master and "360p/index.m3u8" in master
-    names = storage.list_names(f"videos/{video.sha256[:2]}/{video.sha256}/")
+    names = published_names(f"videos/{video.sha256[:2]}/{video.sha256}/")
     assert any(n.endswith("/fallback.mp4") for n in names)
     assert any(n.endswith("/poster.jpg") for n in names)
     assert any(n.endswith(".m4s") for n in names)
@@ -274,12 +292,14 @@ def test_bad_inputs_fail_with_the_engines_reason_and_the_worker_serves_the_next_
         assert not video.master_playlist, label
     good.refresh_from_db()
     assert good.status == "ready"
-    published = storage.list_names("videos/")
+    published = published_names("videos/")
     assert published and all(good.sha256 in name for name in published)
 
 
 @pytest.mark.slow
-def test_the_demo_video_is_made_once_and_shown_on_lessons_without_one(video_settings):
+def test_the_demo_video_is_published_on_lessons_without_one_and_drafts_are_left_alone(
+    video_settings,
+):
     import io
 
     from wagtail.models import Site
@@ -289,7 +309,11 @@ def test_the_demo_video_is_made_once_and_shown_on_lessons_without_one(video_sett
 
     series = CourseSeriesPageFactory(parent=Site.objects.get(is_default_site=True).root_page)
     lesson = LessonPageFactory(parent=series, duration=None)
-    lesson.save_revision()
+    lesson.save_revision().publish()
+    edited = LessonPageFactory(parent=series, duration=None)
+    edited.save_revision().publish()
+    edited.title = "编辑正在修改的课"
+    draft = edited.save_revision()  # unpublished edits: the editor's, not the demo's
     out = io.StringIO()
 
     demo.seed(out)
@@ -298,8 +322,10 @@ def test_the_demo_video_is_made_once_and_shown_on_lessons_without_one(video_sett
     video = VideoAsset.objects.get(title=demo.TITLE)
     assert video.is_ready and video.caption_tracks()[0]["label"] == "中文"
     lesson.refresh_from_db()
-    assert lesson.video_id == video.pk and lesson.duration == timedelta(seconds=8)
-    assert lesson.get_latest_revision_as_object().video_id == video.pk  # what editors open
+    assert lesson.video_id == video.pk and lesson.live and not lesson.has_unpublished_changes
+    assert lesson.duration is None  # the page shows the video's own duration
+    edited.refresh_from_db()
+    assert edited.video_id is None and edited.latest_revision_id == draft.pk
     assert VideoEncoding.objects.count() == 1
     assert "新关联 0 个" in out.getvalue().splitlines()[-1]  # the second run changed nothing
 
@@ -315,9 +341,9 @@ def test_the_1080p_pass_adds_a_rung_without_taking_the_video_offline(fake_engine
 
     video.refresh_from_db()
     assert video.status == "ready" and video.hd_status == "ready"
-    assert video.master_playlist != sd_master and default_storage.exists(video.master_playlist)
-    assert default_storage.exists(sd_master)  # players holding the old master keep working
-    assert [r["height"] for r in video.renditions()] == [1080, 360]
+    assert video.master_playlist != sd_master and public_storage().exists(video.master_playlist)
+    assert public_storage().exists(sd_master)  # players holding the old master keep working
+    assert heights(video) == [1080, 360]
     assert tasks.process_video_hd.call(video.pk) == "skipped"  # nothing to do twice
     assert fake_engine.hd_encodes == 1
 
@@ -347,10 +373,10 @@ def test_captions_added_to_a_ready_video_get_a_new_master(
 
     video.refresh_from_db()
     assert video.master_playlist != old_master
-    assert default_storage.exists(video.master_playlist)
+    assert public_storage().exists(video.master_playlist)
     [track] = video.caption_tracks()
     assert track["lang"] == "zh-Hans" and track["default"] is True
-    assert default_storage.open(track["url"].removeprefix("/media/")).read().startswith(b"WEBVTT")
+    assert public_storage().open(track["url"].removeprefix("/media/")).read().startswith(b"WEBVTT")
 
 
 @pytest.mark.slow
@@ -360,12 +386,12 @@ def test_a_1080p_source_plays_first_then_gains_1080p_with_the_real_engine(video_
     tasks.process_video.call(video.pk)
     video.refresh_from_db()
     assert video.status == "ready" and video.hd_status == "pending"
-    assert [r["height"] for r in video.renditions()] == [720, 540, 360]
+    assert heights(video) == [720, 540, 360]
 
     assert tasks.process_video_hd.call(video.pk) == "ready"
 
     video.refresh_from_db()
     assert video.hd_status == "ready"
-    assert [r["height"] for r in video.renditions()] == [1080, 720, 540, 360]
-    master = default_storage.open(video.master_playlist).read().decode()
+    assert heights(video) == [1080, 720, 540, 360]
+    master = public_storage().open(video.master_playlist).read().decode()
     assert "1080p/index.m3u8" in master

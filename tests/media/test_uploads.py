@@ -3,6 +3,7 @@ upload, and a refusal that says what is wrong (in Chinese) before a byte is kept
 
 import hashlib
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.storage import default_storage
@@ -63,11 +64,70 @@ def test_an_upload_interrupted_halfway_continues_where_it_stopped(uploader, task
 
     assert done.status_code == 201
     video = VideoAsset.objects.get(pk=done.json()["video"]["id"])
-    assert video.sha256 == hashlib.sha256(VIDEO).hexdigest()
+    # The new process never saw the first chunks: the worker hashes the source instead.
+    assert video.sha256 == "" and UploadSession.objects.get(pk=session["id"]).hash_deferred
     assert video.title == "认识情绪" and video.source_name == "第一课 认识情绪.mp4"
     assert video.status == "uploaded" and video.source_size == len(VIDEO)
     assert default_storage.open(video.source.name).read() == VIDEO
     assert not default_storage.exists(local.part_name(session["id"]))
+
+
+class CountingSha256:
+    """hashlib.sha256 that counts the bytes it is fed."""
+
+    fed = 0
+
+    def __init__(self):
+        self.real = hashlib.sha256()
+
+    def update(self, data):
+        CountingSha256.fed += len(data)
+        self.real.update(data)
+
+    def copy(self):
+        twin = CountingSha256.__new__(CountingSha256)
+        twin.real = self.real.copy()
+        return twin
+
+    def hexdigest(self):
+        return self.real.hexdigest()
+
+
+def test_one_server_hashes_the_upload_while_receiving_it(uploader):
+    session = start(uploader).json()
+    offset = 0
+    while offset < len(VIDEO):
+        offset = send(uploader, session, VIDEO, offset).json()["offset"]
+    video_id = uploader.post(session["complete_url"]).json()["video"]["id"]
+    video = VideoAsset.objects.get(pk=video_id)
+    assert video.sha256 == hashlib.sha256(VIDEO).hexdigest()
+    assert video.source.name == f"video-sources/{video.sha256[:2]}/{video.sha256}.mp4"
+
+
+def test_a_chunk_at_another_web_worker_never_reads_the_stored_part_again(
+    uploader, monkeypatch, fake_engine
+):
+    monkeypatch.setattr(local, "hashlib", SimpleNamespace(sha256=CountingSha256))
+    CountingSha256.fed = 0
+    session = start(uploader).json()
+    send(uploader, session, VIDEO, 0)
+    send(uploader, session, VIDEO, CHUNK)
+    assert CountingSha256.fed == 2 * CHUNK
+
+    local._hashers.clear()  # the next chunks land on another gunicorn worker
+    offset = 2 * CHUNK
+    while offset < len(VIDEO):
+        offset = send(uploader, session, VIDEO, offset).json()["offset"]
+    done = uploader.post(session["complete_url"]).json()
+
+    assert CountingSha256.fed == 2 * CHUNK  # nothing re-read, nothing more hashed
+    video = VideoAsset.objects.get(pk=done["video"]["id"])
+    assert video.sha256 == "" and default_storage.open(video.source.name).read() == VIDEO
+    from media_pipeline import processing
+
+    processing.process(video.pk)  # the worker hashes it once, as it does for S3 uploads
+    video.refresh_from_db()
+    assert video.sha256 == hashlib.sha256(VIDEO).hexdigest() and video.status == "ready"
 
 
 def test_completing_an_upload_queues_the_video_for_processing(

@@ -8,8 +8,8 @@ import pytest
 from media_pipeline.encode import join_fragments
 from media_pipeline.errors import OutputInvalid
 from media_pipeline.ladder import get_profile, plan_ladder
-from media_pipeline.pipeline import _encode_and_validate  # the encode step alone, no checks yet
 from media_pipeline.probe import probe_source
+from media_pipeline.renditions import encode_and_validate  # the encode step, no checks yet
 from media_pipeline.validate import check_progressive_mp4, validate_ladder
 from tests.media.clips import ClipMaker
 
@@ -26,7 +26,7 @@ def encoded(clips, tmp_path_factory):
     info = probe_source(source)
     out = tmp_path_factory.mktemp("encoded")
     rungs = plan_ladder(info, "fast")
-    _encode_and_validate(
+    encode_and_validate(
         source,
         info,
         rungs,

@@ -23,8 +23,7 @@
     bar.value = v.progress;
     bar.textContent = v.progress + "%";
     bar.hidden = v.status !== "transcoding" || v.stalled;
-    el.querySelector(".sunshine-video-status__requeue").hidden =
-      !(v.status === "failed" || v.status === "ready" || v.status === "uploaded" || v.stalled);
+    el.querySelector(".sunshine-video-status__requeue").hidden = !v.can_requeue;
   }
 
   function poll() {

@@ -1,6 +1,7 @@
 // The lesson player: HLS natively on Apple devices (iOS WeChat has no MediaSource), hls.js
 // (loaded only when needed) wherever MediaSource plays H.264, the MP4 fallback last.
-// Resumes from the saved position (localStorage), offers speed, quality and captions, works by
+// Resumes from the saved position (localStorage), offers speed, quality and captions, a seek bar
+// that shows storyboard thumbnails (storyboard.vtt + sprite) while hovering or dragging, works by
 // keyboard, and tells the analytics beacon what happens through DOM events on the container:
 // sunshine:play, sunshine:progress {position, watched, duration}, sunshine:pause, sunshine:ended.
 (function () {
@@ -15,6 +16,21 @@
     var h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
     var mm = (h ? String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
     return h ? h + ":" + mm : mm;
+  }
+
+  function seconds(stamp) {
+    return stamp.split(":").reduce(function (total, part) { return total * 60 + Number(part); }, 0);
+  }
+
+  // WebVTT thumbnail map: "00:00:02.000 --> 00:00:04.000" then "storyboard.jpg#xywh=160,0,160,90".
+  function parseStoryboard(text, base) {
+    var cues = [];
+    text.replace(/\r/g, "").split(/\n\n+/).forEach(function (block) {
+      var m = block.match(/([\d:.]+)\s+-->\s+([\d:.]+)[^\n]*\n(\S+)#xywh=(\d+),(\d+),(\d+),(\d+)/);
+      if (m) cues.push({ start: seconds(m[1]), end: seconds(m[2]), url: new URL(m[3], base).href,
+        x: +m[4], y: +m[5], w: +m[6], h: +m[7] });
+    });
+    return cues;
   }
 
   function canUseMse() {
@@ -54,6 +70,7 @@
     this.hls = null;
     this.fellBack = false;
     this.bindControls();
+    this.bindSeek();
     this.bindEvents();
     this.start();
   }
@@ -200,6 +217,75 @@
       event.preventDefault();
       self.act(action);
     });
+  };
+
+  Player.prototype.bindSeek = function () {
+    var self = this, v = this.video, range = this.root.querySelector("[data-control=seek]");
+    if (!range) return;
+    var dragging = false;
+    function length() { return isFinite(v.duration) && v.duration > 0 ? v.duration : Number(range.max) || 0; }
+    v.addEventListener("durationchange", function () { if (isFinite(v.duration)) range.max = String(v.duration); });
+    v.addEventListener("timeupdate", function () {
+      if (dragging) return;
+      range.value = String(v.currentTime);
+      range.setAttribute("aria-valuetext", fmt(v.currentTime) + " / " + fmt(length()));
+    });
+    range.addEventListener("input", function () {
+      dragging = true;
+      self.preview(Number(range.value), length() ? Number(range.value) / length() : 0);
+    });
+    range.addEventListener("change", function () {
+      dragging = false;
+      v.currentTime = Number(range.value);
+      self.hidePreview();
+    });
+    range.addEventListener("pointermove", function (event) {
+      var box = range.getBoundingClientRect();
+      var fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+      if (!dragging) self.preview(fraction * length(), fraction);
+    });
+    range.addEventListener("pointerleave", function () { if (!dragging) self.hidePreview(); });
+    range.addEventListener("blur", function () { dragging = false; self.hidePreview(); });
+  };
+
+  // The thumbnail map is fetched once, on the first hover or drag: most viewers never seek.
+  Player.prototype.storyboard = function () {
+    var url = this.root.dataset.storyboard;
+    if (!url) return Promise.resolve([]);
+    if (!this.cues) {
+      this.cues = fetch(url).then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (text) { return parseStoryboard(text, new URL(url, location.href)); })
+        .catch(function () { return []; });
+    }
+    return this.cues;
+  };
+
+  Player.prototype.preview = function (t, fraction) {
+    var thumb = this.root.querySelector(".sunshine-player__thumb");
+    var range = this.root.querySelector("[data-control=seek]");
+    if (!thumb) return;
+    thumb.querySelector("span").textContent = fmt(t);
+    thumb.hidden = false;
+    this.storyboard().then(function (cues) {
+      var cue = cues[0] || null;  // the last tile starting at or before t (cues are in order)
+      cues.forEach(function (c) { if (t >= c.start) cue = c; });
+      var width = cue ? cue.w : thumb.offsetWidth;
+      if (cue) {
+        thumb.style.width = cue.w + "px";
+        thumb.style.height = cue.h + "px";
+        thumb.style.backgroundImage = 'url("' + cue.url + '")';
+        thumb.style.backgroundPosition = -cue.x + "px " + -cue.y + "px";
+      }
+      // Centred on the pointer, kept inside the bar.
+      var span = range.getBoundingClientRect().width;
+      var x = Math.min(Math.max(fraction * span, width / 2), Math.max(width / 2, span - width / 2));
+      thumb.style.left = x - width / 2 + "px";
+    });
+  };
+
+  Player.prototype.hidePreview = function () {
+    var thumb = this.root.querySelector(".sunshine-player__thumb");
+    if (thumb) thumb.hidden = true;
   };
 
   Player.prototype.act = function (action) {

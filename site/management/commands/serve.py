@@ -7,7 +7,6 @@ a database that is down or a broken release behind a page that half works.
 """
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -16,6 +15,8 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+
+from sunshine.procutil import die_with_parent
 
 # Gunicorn's threaded workers: one process per core, a few threads each for the time a request
 # waits on the database or storage. Pages for anonymous visitors mostly come from the cache.
@@ -57,13 +58,6 @@ def sunshine_command(*args):
     return [sys.executable, "-m", "sunshine", *args]
 
 
-def _die_with_parent():
-    # Runs in the child between fork and exec: if `serve` is killed outright (SIGKILL), Linux
-    # sends the child SIGTERM instead of leaving it running on its own.
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 class Child:
     def __init__(self, name, command):
         self.name = name
@@ -73,7 +67,10 @@ class Child:
     def start(self):
         # A process group of its own: Ctrl+C reaches `serve` alone, which stops each child
         # exactly once (a second signal tells the task worker to abandon its task).
-        self.process = subprocess.Popen(self.command, process_group=0, preexec_fn=_die_with_parent)
+        # If `serve` is killed outright (SIGKILL), the child gets SIGTERM instead of running on.
+        self.process = subprocess.Popen(
+            self.command, process_group=0, preexec_fn=die_with_parent(signal.SIGTERM)
+        )
 
     def poll(self):
         return self.process.poll()
