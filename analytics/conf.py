@@ -34,12 +34,28 @@ DEFAULTS = {
     "ANALYTICS_MAX_BODY_BYTES": 64 * 1024,
     # Dirty plays rolled up per transaction.
     "ANALYTICS_ROLLUP_BATCH": 2000,
+    # The spool: where acknowledged beats are written ahead (fsync'd) before the store has them.
+    # Empty: var/analytics-spool. It must be on a persistent local disk of the app server.
     "ANALYTICS_SPOOL_DIR": "",
-    # "direct": commit beats to the store before answering (spool only when it is down);
-    # "spool": fsync them to the local spool and let a flusher thread write them in batches.
-    "ANALYTICS_INGEST": "direct",
+    # A process starts a new spool segment when its current one reaches this size.
+    "ANALYTICS_SPOOL_SEGMENT_BYTES": 16 * 1024 * 1024,
+    # "spool" (default): a beat is acknowledged once it is in the spool (fsync'd); a flusher
+    # thread in each process feeds the spool to the store in batches, so a beat request never
+    # opens a database connection. "direct": a beat is committed to the store before it is
+    # acknowledged (and spooled only when the store cannot take it).
+    "ANALYTICS_INGEST": "spool",
     "ANALYTICS_FLUSH_THREAD": True,
     "ANALYTICS_FLUSH_SECONDS": 1,
+    # Group commit: the request that writes for the others first waits this long (microseconds)
+    # for more beats when other requests were writing a moment ago. 0 = never wait.
+    "ANALYTICS_GATHER_MICROSECONDS": 500,
+    # Unflushed beats in the spool above which clients are asked to beat less often.
+    "ANALYTICS_BACKLOG_UNDER_LOAD": 20000,
+    # watched_s may be at most this many times the video's duration (a child may watch twice).
+    "ANALYTICS_MAX_WATCH_FACTOR": 3,
+    # Pages, schools and campaigns looked up at play start are reused for this long; when the
+    # database is down, the last answer is used for up to a day.
+    "ANALYTICS_LOOKUP_SECONDS": 60,
 }
 
 BOOL_SETTINGS = {name for name, value in DEFAULTS.items() if type(value) is bool}

@@ -1,32 +1,53 @@
 """What a play is of, and where its viewer is from: looked up at play start, then carried in
 the signed token so beats need no lookups.
 
-Both lookups are cached in-process for a short while: a play start on a busy evening must not
-cost several queries, and the answers change rarely (a page moved, a campaign finalised).
+The answers go to Django's cache (shared by the app servers when it is Redis): fresh for
+ANALYTICS_LOOKUP_SECONDS, kept for a day, and used stale when the database cannot be reached,
+so a play start still works while the database is briefly down. Codes and ids are checked for
+their shape before anything is looked up, so random input costs neither a query nor a slot.
 """
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
 
-from sunshine.directory.models import District, School
+from django.core.cache import cache
 
-CACHE_SECONDS = 60
-_cache: dict = {}
+from analytics import conf
+from analytics.privacy import DATABASE_DOWN
+
+STALE_SECONDS = 24 * 3600
+MAX_PAGE_ID = 2**31 - 1
+DISTRICT_CODE = re.compile(r"^[0-9]{6}$")
+SCHOOL_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
+_MISSING = "-"  # cached "no such thing" (None means "not in the cache")
+_generation = [0]
 
 
-def _cached(key, compute):
-    now = time.monotonic()
-    hit = _cache.get(key)
-    if hit and hit[1] > now:
-        return hit[0]
-    value = compute()
-    _cache[key] = (value, now + CACHE_SECONDS)
-    return value
+def _lookup(key, compute):
+    """compute() through the cache; on a database outage the last answer, however old."""
+    key = f"analytics:{_generation[0]}:{key}"
+    entry = cache.get(key)
+    moment = time.time()
+    if entry is not None and entry[0] > moment:
+        value = entry[1]
+    else:
+        try:
+            value = compute()
+        except DATABASE_DOWN:
+            if entry is None:
+                raise
+            value = entry[1]
+        else:
+            value = _MISSING if value is None else value
+            cache.set(key, (moment + conf.get("ANALYTICS_LOOKUP_SECONDS"), value), STALE_SECONDS)
+    return None if value == _MISSING else value
 
 
 def clear_cache():
-    _cache.clear()
+    """Forgets this process's lookups (tests, and record_play after pages changed)."""
+    _generation[0] += 1
 
 
 @dataclass(frozen=True)
@@ -35,7 +56,7 @@ class Content:
     kind: str  # lesson / lecture / replay, or "page" for pages without a video
     series_id: int = 0
     track: str = ""
-    series_campaign_id: int = 0
+    duration_s: int = 0  # the video's own duration, when known
 
     @property
     def is_video(self):
@@ -44,7 +65,15 @@ class Content:
 
 def describe(page_id) -> Content | None:
     """The live page's analytics description, or None if there is no such live page."""
-    return _cached(("content", page_id), lambda: _describe(page_id))
+    if page_id.__class__ is not int or not 1 <= page_id <= MAX_PAGE_ID:
+        return None
+    return _lookup(f"content:{page_id}", lambda: _describe(page_id))
+
+
+def _video_seconds(page):
+    """The duration the media pipeline measured (not the one an editor typed), or 0."""
+    video = getattr(page, "video", None)
+    return round(video.duration) if video is not None and video.duration else 0
 
 
 def _describe(page_id):
@@ -59,33 +88,38 @@ def _describe(page_id):
     if isinstance(page, LessonPage):
         series = page.get_parent().specific
         if isinstance(series, CourseSeriesPage):
-            return Content(page.pk, "lesson", series.pk, series.track, series.campaign_id or 0)
-        return Content(page.pk, "lesson")
+            return Content(page.pk, "lesson", series.pk, series.track, _video_seconds(page))
+        return Content(page.pk, "lesson", duration_s=_video_seconds(page))
     if isinstance(page, LecturePage):
-        return Content(page.pk, "lecture")
+        return Content(page.pk, "lecture", duration_s=_video_seconds(page))
     if isinstance(page, LiveEventPage):
-        return Content(page.pk, "replay")
+        return Content(page.pk, "replay", duration_s=_video_seconds(page))
     return Content(page.pk, "page")
 
 
-def campaign_for(day: date, preferred_id=0):
-    """The open campaign whose dates contain `day`: the content's own campaign if it is one of
-    them, else the one that started last. None outside every campaign."""
+@dataclass(frozen=True)
+class CampaignWindow:
+    pk: int
+    starts_on: date
+    ends_on: date
+    report_final: bool = False
 
-    def lookup():
-        from courses.models import Campaign
 
-        return list(
-            Campaign.objects.filter(report_final=False)
-            .order_by("-starts_on", "pk")
-            .only("pk", "starts_on", "ends_on", "report_final")
-        )
+def campaigns_for(day: date) -> list[CampaignWindow]:
+    """Every campaign whose dates contain `day` and whose report is not final: a play in an
+    overlap (a custom campaign inside 寒假) belongs to each of them."""
+    return [c for c in _lookup("campaigns", _open_campaigns) if c.starts_on <= day <= c.ends_on]
 
-    campaigns = [c for c in _cached(("campaigns",), lookup) if c.starts_on <= day <= c.ends_on]
-    for campaign in campaigns:
-        if campaign.pk == preferred_id:
-            return campaign
-    return campaigns[0] if campaigns else None
+
+def _open_campaigns():
+    from courses.models import Campaign
+
+    return [
+        CampaignWindow(*row)
+        for row in Campaign.objects.filter(report_final=False)
+        .order_by("starts_on", "pk")
+        .values_list("pk", "starts_on", "ends_on", "report_final")
+    ]
 
 
 @dataclass(frozen=True)
@@ -103,35 +137,41 @@ def attribution_for(request, district_code, school_code, via) -> Attribution:
     else 未知. Never derived from the IP address."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        school = _cached(("user-school", user.pk), lambda: _user_school(user))
+        school = _lookup(f"user-school:{user.pk}", lambda: _user_school(user.pk))
         if school is not None:
             return Attribution(school[1], school[0], "teacher")
     via = via if via in VIA_VALUES else ""
-    if isinstance(school_code, str) and school_code:
-        school = _cached(("school", school_code), lambda: _school(school_code))
+    if isinstance(school_code, str) and SCHOOL_CODE.match(school_code):
+        school = _lookup(f"school:{school_code}", lambda: _school(school_code))
         if school is not None:
             return Attribution(school[1], school[0], via)
-    if isinstance(district_code, str) and district_code in _district_codes():
+    if (
+        isinstance(district_code, str)
+        and DISTRICT_CODE.match(district_code)
+        and district_code in _lookup("districts", _district_codes)
+    ):
         return Attribution(district_code, 0, via)
     return Attribution()
 
 
 def _district_codes():
-    return _cached(("districts",), lambda: set(District.objects.values_list("code", flat=True)))
+    from sunshine.directory.models import District
+
+    return frozenset(District.objects.values_list("code", flat=True))
 
 
 def _school(code):
-    if len(code) > 20:
-        return None
+    from sunshine.directory.models import School
+
     row = School.objects.filter(code=code).values_list("pk", "district__code").first()
     return tuple(row) if row else None
 
 
-def _user_school(user):
+def _user_school(user_pk):
     from sunshine.directory.models import UserProfile
 
     row = (
-        UserProfile.objects.filter(user=user, school__isnull=False)
+        UserProfile.objects.filter(user_id=user_pk, school__isnull=False)
         .values_list("school_id", "school__district__code")
         .first()
     )

@@ -77,6 +77,7 @@ def _play(random_, pages, days, district, schools, viewer):
             watched_s=watched,
             duration_s=duration,
             via=random_.choice(["link", "qr", "picker"]) if district else "",
+            flush=False,  # one rollup for all the plays, at the end of seed()
         )
         plays += 1
     return plays

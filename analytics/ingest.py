@@ -1,15 +1,22 @@
 """How accepted beats are made durable before they are acknowledged.
 
-ANALYTICS_INGEST = "direct" (default): beats are committed to the store, and go to the spool only
-when the store cannot be written. "spool": every beat is first appended to the local spool
-(fsync'd: a write-ahead log), and a flusher thread in each process feeds the spool to the store
-in large batches; the request never waits for the database, reports lag by about a second.
+ANALYTICS_INGEST = "spool" (default): every beat is appended to the local spool (fdatasync'd: a
+write-ahead log) before the 2xx, and a flusher thread in each process feeds the spool to the
+store in batches. A beat request opens no database connection; reports lag by about a second.
+If the spool cannot be written (disk full), the beats are committed to the store instead.
+"direct": beats are committed to the store before the 2xx, and spooled only when the store
+fails (for any reason: an unexpected error must not lose what a phone sent).
 
 Either way, beats that arrive at the same time in one process are written together (group
-commit): the first request becomes the leader and writes everything queued (one transaction, or
-one fsync), the others wait for their result.
+commit): the first request becomes the leader and writes everything queued with one fsync (or
+one transaction) while the others wait for its result. When requests were queueing a moment
+ago, the leader first waits ANALYTICS_GATHER_MICROSECONDS so more of them share the fsync.
+
+Replaying the spool never happens on a request: only the flusher thread and the scheduler's
+`analytics.replay_spool` job do it.
 """
 
+import atexit
 import logging
 import threading
 import time
@@ -20,10 +27,11 @@ from analytics import conf, spool
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 4  # a leader writes at most this many batches before handing over
+BYTES_PER_BEAT = 400  # about, in the spool
 
 
 class Unavailable(Exception):
-    """Neither the store nor the spool could take the beats: nothing was acknowledged."""
+    """Neither the spool nor the store could take the beats: nothing was acknowledged."""
 
 
 class _Entry:
@@ -37,24 +45,30 @@ class _Entry:
 
 
 class GroupCommitter:
-    def __init__(self, store_getter, mode="direct"):
-        self._get_store = store_getter
-        self.mode = mode
+    def __init__(self, write, gather_seconds=0.0):
+        """`write(beats)` makes the beats durable and returns True if they went to the spool."""
+        self._write_beats = write
+        self._gather = gather_seconds
         self._condition = threading.Condition()
         self._queue: list[_Entry] = []
         self._leader = False
+        self._contended = False  # did requests queue behind the last write?
 
     def submit(self, beats) -> bool:
-        """Writes the beats; returns True if they went to the spool instead of the store."""
+        """Makes the beats durable; returns True if they went to the spool."""
         entry = _Entry(beats)
         with self._condition:
             self._queue.append(entry)
+            self._condition.notify_all()  # for wait_for_depth()
             while not entry.done and self._leader:
                 self._condition.wait()
             if entry.done:
                 return self._result(entry)
             self._leader = True
+            gather = self._gather if self._contended else 0.0
         try:
+            if gather:
+                time.sleep(gather)
             for _ in range(MAX_ROUNDS):
                 with self._condition:
                     batch, self._queue = self._queue, []
@@ -62,6 +76,7 @@ class GroupCommitter:
                     break
                 self._write(batch)
                 with self._condition:
+                    self._contended = len(batch) > 1 or bool(self._queue)
                     self._condition.notify_all()
                 if entry.done and not self._queue:
                     break
@@ -69,9 +84,16 @@ class GroupCommitter:
             with self._condition:
                 self._leader = False
                 self._condition.notify_all()
-        if not entry.done:  # handed over before ours was written (cannot happen: ours is first)
-            return self.submit(beats)
         return self._result(entry)
+
+    @property
+    def depth(self) -> int:
+        """Requests waiting for the current write to finish."""
+        return len(self._queue)
+
+    def wait_for_depth(self, depth, timeout=None) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: len(self._queue) >= depth, timeout)
 
     @staticmethod
     def _result(entry):
@@ -81,73 +103,111 @@ class GroupCommitter:
 
     def _write(self, batch):
         beats = [beat for entry in batch for beat in entry.beats]
-        store = self._get_store()
         spooled, error = False, None
         try:
-            if self.mode == "spool":
-                spool.default().append(beats)
-                spooled = True
-                ensure_flusher()
-            else:
-                store.ingest(beats)
-        except OSError as exc:
-            logger.exception("离线缓存无法写入")
-            error = Unavailable(str(exc))
-        except store.unavailable_errors:
-            logger.warning("统计数据库不可写，%s 条心跳写入离线缓存", len(beats))
-            try:
-                spool.default().append(beats)
-                spooled = True
-            except OSError as exc:
-                logger.exception("离线缓存也无法写入")
-                error = Unavailable(str(exc))
-        except Exception as exc:  # a bug: every waiting request reports it
+            spooled = self._write_beats(beats)
+        except Unavailable as exc:
             error = exc
+        except Exception as exc:  # noqa: BLE001 — a bug must not become a 500 for every waiter
+            logger.exception("心跳写入出错")
+            error = Unavailable(str(exc))
         for entry in batch:
             entry.spooled, entry.error, entry.done = spooled, error, True
-        if not spooled and error is None:
-            spool.replay_if_pending(store)
+
+
+# --- the two ways of writing ---------------------------------------------------------------
+
+_down_since = [0.0]  # direct mode: when the store last failed (monotonic), 0 = fine
+
+
+def write_to_spool(beats) -> bool:
+    try:
+        spool.default().append(beats)
+    except OSError:
+        logger.exception("离线缓存无法写入，改为直接写入统计数据库")
+        try:
+            _store().ingest(beats)
+        except Exception as error:
+            logger.exception("统计数据库也无法写入")
+            raise Unavailable(str(error)) from error
+        return False
+    ensure_flusher()
+    return True
+
+
+def write_to_store(beats) -> bool:
+    try:
+        _store().ingest(beats)
+        return False
+    except Exception:
+        logger.warning("统计数据库不可写，%s 条心跳写入离线缓存", len(beats), exc_info=True)
+        _down_since[0] = time.monotonic()
+    try:
+        spool.default().append(beats)
+    except OSError as error:
+        logger.exception("离线缓存也无法写入")
+        raise Unavailable(str(error)) from error
+    ensure_flusher()
+    return True
+
+
+def _store():
+    from analytics.stores import get_store
+
+    return get_store()
 
 
 _committers: dict = {}
 _committer_lock = threading.Lock()
 
 
-def get_committer():
+def get_committer() -> GroupCommitter:
     mode = conf.get("ANALYTICS_INGEST")
     committer = _committers.get(mode)
     if committer is None:
         with _committer_lock:
             committer = _committers.get(mode)
             if committer is None:
-                from analytics.stores import get_store
-
-                committer = _committers[mode] = GroupCommitter(get_store, mode)
+                write = write_to_spool if mode == "spool" else write_to_store
+                gather = conf.get("ANALYTICS_GATHER_MICROSECONDS") / 1e6
+                committer = _committers[mode] = GroupCommitter(write, gather)
     return committer
 
 
-def flush_spool():
-    """Feeds what is spooled to the store (the flusher's work; also run by the scheduler)."""
-    from analytics.stores import get_store
+def under_load() -> bool:
+    """True while clients should beat less often: the store is down, or the spool is behind."""
+    if _flusher_state["unavailable"] or time.monotonic() - _down_since[0] < 30:
+        return True
+    return _flusher_state["backlog"] > BYTES_PER_BEAT * conf.get("ANALYTICS_BACKLOG_UNDER_LOAD")
 
-    return spool.default().replay(get_store())
 
+# --- the flusher ---------------------------------------------------------------------------
 
-_flusher = None
+_flusher_state = {"thread": None, "unavailable": False, "backlog": 0}
 _flusher_lock = threading.Lock()
 
 
+def flush_spool(*, wait=True):
+    """Feeds what is spooled to the store (the flusher's work; also the scheduler's job, tests,
+    and a server being drained). Returns the spool's ReplayResult."""
+    result = spool.default().replay(_store(), wait=wait)
+    _flusher_state["unavailable"] = result.unavailable is not None
+    _flusher_state["backlog"] = result.backlog
+    if result.unavailable is not None:
+        logger.warning("统计数据库暂不可用，离线缓存稍后再写入：%s", result.unavailable)
+    return result
+
+
 def ensure_flusher():
-    """Starts this process's flusher thread (spool mode), once."""
-    global _flusher
-    if _flusher is not None or not conf.get("ANALYTICS_FLUSH_THREAD"):
+    """Starts this process's flusher thread, once (and a last flush when the process exits)."""
+    if _flusher_state["thread"] is not None or not conf.get("ANALYTICS_FLUSH_THREAD"):
         return
     with _flusher_lock:
-        if _flusher is None:
-            _flusher = threading.Thread(
-                target=_flush_forever, name="analytics-flusher", daemon=True
-            )
-            _flusher.start()
+        if _flusher_state["thread"] is None:
+            thread = threading.Thread(target=_flush_forever, name="analytics-flusher", daemon=True)
+            _flusher_state["thread"] = thread
+            thread.start()
+            atexit.register(_drain)
 
 
 def _flush_forever():
@@ -156,6 +216,16 @@ def _flush_forever():
         time.sleep(interval)
         close_old_connections()
         try:
-            flush_spool()
+            flush_spool(wait=False)
         except Exception:
-            logger.warning("离线缓存写入数据库失败，稍后重试", exc_info=True)
+            logger.exception("离线缓存写入数据库失败，稍后重试")
+        finally:
+            close_old_connections()
+
+
+def _drain():
+    # A worker that gunicorn stops (deploy, max-requests) hands its last beats to the store.
+    try:
+        flush_spool(wait=True)
+    except Exception:
+        logger.warning("退出前未能写完离线缓存，下次启动时继续", exc_info=True)

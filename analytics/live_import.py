@@ -3,12 +3,20 @@
 Columns: 日期, 直播活动, 区县 and/or 学校 (name or code), 参与人次. Every good row is kept; every
 bad row is reported with the line number the uploader sees in Excel and a reason in Chinese.
 A district officer may only import their own district's rows.
+
+Nothing is counted twice: a row for a (date, event, district, school) that is already in the
+database — from an earlier file, or earlier in the same file — is refused with the file it came
+from, and a file whose every row is already there (the same bytes uploaded again, recognised by
+its SHA-256) is refused as a whole. To correct an import, delete it in the admin and upload the
+corrected file.
 """
 
 import datetime
+import hashlib
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from analytics.models import LiveParticipation, LiveParticipationImport
 from courses.models import LiveEventPage
@@ -82,7 +90,8 @@ def _check(row, places, events, scope):
     held_on = parse_date(values.get("date", ""))
     if held_on is None:
         raise ValueError("日期格式不对，应为 2024-01-15 或 2024/1/15")
-    event_name = values.get("event", "").strip()
+    # "阳光成长  第1期" and "阳光成长 第1期" are the same event.
+    event_name = " ".join(values.get("event", "").split())[:200]
     if not event_name:
         raise ValueError("缺少直播活动名称")
     participants = parse_count(values.get("participants", ""))
@@ -111,7 +120,7 @@ def _check(row, places, events, scope):
         raise ValueError(f"只能导入本区县（{scope.name}）的数据")
     return LiveParticipation(
         held_on=held_on,
-        event_name=event_name[:200],
+        event_name=event_name,
         event=events.get(event_name),
         district=district,
         school=school,
@@ -119,33 +128,84 @@ def _check(row, places, events, scope):
     )
 
 
+def _key(item):
+    return (item.held_on, item.event_name, item.district_id, item.school_id)
+
+
+def _when(batch):
+    return f"{timezone.localtime(batch.uploaded_at):%Y-%m-%d %H:%M}"
+
+
+def _already_imported(candidates):
+    """{key: the import that holds it} for rows of `candidates` already in the database."""
+    if not candidates:
+        return {}
+    days = [item.held_on for _, item in candidates]
+    existing = LiveParticipation.objects.filter(
+        held_on__range=(min(days), max(days)),
+        event_name__in={item.event_name for _, item in candidates},
+    ).select_related("source")
+    return {_key(row): row.source for row in existing}
+
+
 def import_live_participation(data, filename, *, user=None, scope=None):
     """Reads the file and saves its good rows. Returns the LiveParticipationImport (with
-    `errors` = [{"line", "message"}]). Raises TableError when the file as a whole is unreadable."""
+    `errors` = [{"line", "message"}]). Raises TableError when the file as a whole is unreadable
+    or was imported before."""
     rows, present = read_table(data, filename, COLUMNS)
     missing = [COLUMNS[key][0] for key in ("date", "event", "participants") if key not in present]
     if "district" not in present and "school" not in present:
         missing.append("区县 或 学校")
     if missing:
         raise TableError(f"缺少列：{'、'.join(missing)}。第 1 行应为表头。")
+    digest = hashlib.sha256(data).hexdigest()
     places = _Places()
     events = dict(LiveEventPage.objects.values_list("title", "pk"))
     events = {title: LiveEventPage(pk=pk) for title, pk in events.items()}
-    good, errors = [], []
+    candidates, errors = [], []
     for row in rows:
         try:
-            good.append(_check(row, places, events, scope))
+            candidates.append((row.line, _check(row, places, events, scope)))
         except ValueError as error:
             errors.append({"line": row.line, "message": str(error)})
-    with transaction.atomic():
-        batch = LiveParticipationImport.objects.create(
-            file_name=(filename or "")[:200],
-            uploaded_by=user if user is not None and user.is_authenticated else None,
-            rows_imported=len(good),
-            rows_rejected=len(errors),
-            errors=errors,
+    stored = _already_imported(candidates)
+    good, first_line = [], {}
+    for line, item in candidates:
+        key = _key(item)
+        if key in first_line:
+            message = f"与第 {first_line[key]} 行重复（同一日期、直播活动、区县和学校），未重复导入"
+        elif key in stored:
+            source = stored[key]
+            message = f"已在“{source.file_name}”（{_when(source)} 导入）中导入过，未重复导入"
+        else:
+            first_line[key] = line
+            good.append(item)
+            continue
+        errors.append({"line": line, "message": message})
+    errors.sort(key=lambda error: error["line"])
+    previous = LiveParticipationImport.objects.filter(file_sha256=digest).first()
+    if previous is not None and not good:
+        raise TableError(
+            f"这个文件已于 {_when(previous)} 导入过（{previous.file_name}），没有重复导入。"
+            "如需更正，请先在导入记录中删除那次导入，再上传改正后的文件。"
         )
-        for item in good:
-            item.source = batch
-        LiveParticipation.objects.bulk_create(good, batch_size=500)
+    try:
+        with transaction.atomic():
+            batch = LiveParticipationImport.objects.create(
+                file_name=(filename or "")[:200],
+                file_sha256=digest,
+                district=scope,
+                uploaded_by=user if user is not None and user.is_authenticated else None,
+                rows_imported=len(good),
+                rows_rejected=len(errors),
+                errors=errors,
+            )
+            for item in good:
+                item.source = batch
+            LiveParticipation.objects.bulk_create(good, batch_size=500)
+    except IntegrityError as error:
+        # Someone imported the same rows at the same moment; theirs counts.
+        raise TableError(
+            "刚刚有人导入了相同的数据，本次没有导入。请查看导入记录后再试。"
+        ) from error
     return batch

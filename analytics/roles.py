@@ -21,12 +21,14 @@ GRANTS = {
         "analytics.add_apitoken",
         "analytics.change_apitoken",
     ],
-    # District staff import their own district's live participation (checked row by row).
+    # District staff import their own district's live participation (checked row by row), and
+    # list and undo (delete) their district's imports only.
     DISTRICT_STAFF: [
         REPORTS,
         "analytics.view_classmeeting",
         "analytics.add_liveparticipationimport",
         "analytics.view_liveparticipationimport",
+        "analytics.delete_liveparticipationimport",
     ],
 }
 

@@ -7,13 +7,13 @@ everyone else is 未知.
 
 import logging
 
-from analytics import content, privacy
+from analytics import privacy
 
 logger = logging.getLogger(__name__)
 
 
 def count_document_download(sender, instance, request=None, **kwargs):
-    from analytics.stores import get_store
+    from analytics.stores import count_view
     from courses.models import KitMaterial
 
     if request is not None and privacy.is_bot(request.META.get("HTTP_USER_AGENT", "")):
@@ -25,16 +25,7 @@ def count_document_download(sender, instance, request=None, **kwargs):
             .values_list("page_id", flat=True)
             .first()
         ) or 0
-        attribution = content.attribution_for(request, None, None, None)
-        store = get_store()
-        store.count_page_view(
-            day=privacy.local_day(privacy.now()),
-            kind="download",
-            district=attribution.district,
-            school_id=attribution.school_id,
-            page_id=page_id,
-            document_id=instance.pk,
-        )
+        count_view(request, kind="download", page_id=page_id, document_id=instance.pk)
     except Exception:
         # Counting must never break a teacher's download.
         logger.warning("资源下载计数失败", exc_info=True)

@@ -11,70 +11,90 @@ from django.db import transaction
 
 from analytics import conf, privacy
 from analytics.models import Salt
-from analytics.spool import Spool
 from analytics.stores import get_store
+from analytics.stores.base import retention_cutoff
 
 logger = logging.getLogger(__name__)
 
 
 def roll_up():
-    """Applies pending plays to the rollups (reports do this too before they read)."""
+    """Applies pending plays to the rollups (what reports read)."""
     return get_store().flush()
 
 
 def replay_spool():
-    """Feeds beats spooled while the database was down back into the store."""
-    return Spool().replay(get_store())
+    """Feeds beats waiting in this server's spool to the store (each web process's flusher
+    does it every second too; this covers a server where no beat arrived since it started)."""
+    from analytics import ingest
+
+    return ingest.flush_spool(wait=False).replayed
 
 
 def delete_old_plays(now=None):
     """Deletes raw plays older than the retention window; the rollups keep their numbers."""
+    from analytics import spool
+
     now = now or privacy.now()
-    days = conf.get("ANALYTICS_RAW_RETENTION_DAYS")
-    cutoff = privacy.local_day(now) - timedelta(days=days)
+    cutoff = retention_cutoff(privacy.local_day(now))
     deleted = get_store().delete_plays_before(cutoff)
+    retention_seconds = conf.get("ANALYTICS_RAW_RETENTION_DAYS") * 86400
+    spool.default().delete_failed_before(now.timestamp() - retention_seconds)
     if deleted:
         logger.info("已删除 %s 之前的 %s 条原始播放记录", cutoff, deleted)
     return deleted
 
 
 def rotate_salts(now=None):
-    """Deletes salts whose window has closed, and the viewer rows made with them.
+    """Erases the salts whose window has closed (leaving tombstones), deletes the viewer rows
+    made with them, and makes today's and tomorrow's salts ahead of time.
 
-    A day's salt goes once that day's late-beat window has closed; a campaign's salt goes when
-    its report is marked final or its grace period after the end has passed. Returns the
-    (days, campaign ids) whose salts were deleted.
-    """
+    A day's salt goes once that day's late-beat window has closed; a campaign's when its
+    report is marked final or its grace period after the end has passed — both computed from
+    the day or the campaign as they are now (a campaign whose end moved keeps its salt longer).
+    Returns the (days, campaign ids) whose salts were erased."""
     from courses.models import Campaign
 
     now = now or privacy.now()
     alias = conf.get("ANALYTICS_DB_ALIAS")
-    salts = Salt.objects.using(alias)
-    expired_days = list(
-        salts.filter(scope=Salt.Scope.DAY, expires_at__lte=now).values_list("key", flat=True)
-    )
-    final = Campaign.objects.filter(report_final=True).values_list("pk", flat=True)
-    final_ids = {str(pk) for pk in final}
-    campaign_salts = salts.filter(scope=Salt.Scope.CAMPAIGN)
+    live = Salt.objects.using(alias).filter(secret__isnull=False)
+    expired_days = [
+        key
+        for key in live.filter(scope=Salt.Scope.DAY).values_list("key", flat=True)
+        if privacy.day_salt_expiry(date.fromisoformat(key)) <= now
+    ]
+    campaign_keys = list(live.filter(scope=Salt.Scope.CAMPAIGN).values_list("key", flat=True))
+    campaigns = Campaign.objects.in_bulk([int(key) for key in campaign_keys])
     expired_campaigns = [
         key
-        for key, expires_at in campaign_salts.values_list("key", "expires_at")
-        if key in final_ids or (expires_at and expires_at <= now)
+        for key in campaign_keys
+        if int(key) not in campaigns or not privacy.campaign_is_open(campaigns[int(key)], now)
     ]
-    if not expired_days and not expired_campaigns:
-        return [], []
     store = get_store()
-    # Roll up first: a play must reach the rollups before its viewer rows and salt go.
-    store.flush()
-    with transaction.atomic(using=alias):
-        store.forget_viewers(
-            days=[date.fromisoformat(key) for key in expired_days],
-            campaign_ids=[int(key) for key in expired_campaigns],
-        )
-        salts.filter(scope=Salt.Scope.DAY, key__in=expired_days).delete()
-        salts.filter(scope=Salt.Scope.CAMPAIGN, key__in=expired_campaigns).delete()
-    privacy.forget_cached_salts()
-    logger.info("已删除去重密钥：日期 %s；活动 %s", expired_days, expired_campaigns)
+    if expired_days or expired_campaigns:
+        # Roll up first: a play must reach the rollups before its viewer rows and salt go.
+        store.flush()
+        with transaction.atomic(using=alias):
+            store.forget_viewers(
+                days=[date.fromisoformat(key) for key in expired_days],
+                campaign_ids=[int(key) for key in expired_campaigns],
+            )
+            for scope, keys in (
+                (Salt.Scope.DAY, expired_days),
+                (Salt.Scope.CAMPAIGN, expired_campaigns),
+            ):
+                live.filter(scope=scope, key__in=keys).update(secret=None, closed_at=now)
+        privacy.forget_cached_salts()
+        logger.info("已删除去重密钥：日期 %s；活动 %s", expired_days, expired_campaigns)
+    # Viewer rows of days closed long ago (left by a late replay) go too, and old tombstones
+    # of days: beats that old are no longer accepted anyway.
+    cutoff = retention_cutoff(privacy.local_day(now))
+    store.forget_viewers(days_before=cutoff - timedelta(days=2))
+    Salt.objects.using(alias).filter(
+        scope=Salt.Scope.DAY,
+        secret__isnull=True,
+        closed_at__lt=now - timedelta(days=conf.get("ANALYTICS_RAW_RETENTION_DAYS") + 3),
+    ).delete()
+    privacy.ensure_salts(now)
     return expired_days, [int(key) for key in expired_campaigns]
 
 

@@ -1,80 +1,31 @@
 """The signed play token: everything a beat needs, so a beat costs no database read.
 
-`POST /api/v1/plays` issues it; every beat of that play carries it back. It is an HMAC-SHA256
-signed JSON payload (`<base64 payload>.<base64 signature>`) under a key derived from the site's
-SECRET_KEY (and SECRET_KEY_FALLBACKS, so rotating the secret does not break open plays). The
-browser can read it but not change its district, day or pseudonyms. It expires when the
+`POST /api/v1/plays` issues it; every beat of that play carries it back. It is Django's signed
+object (`django.core.signing.Signer.sign_object`, HMAC-SHA256 under SECRET_KEY, with
+SECRET_KEY_FALLBACKS so rotating the secret does not break open plays). The browser can read it
+but not change its district, day, pseudonyms or the video's duration. It expires when the
 late-beat window closes.
 
-Not django.core.signing: that derives its key anew on every call, and a beat is the hottest
-request of the site; the format here is the same idea with the key derived once.
+Verifying costs tens of microseconds; a play sends a beat every 15 s, so each process keeps the
+tokens it verified recently (an LRU of token string → PlayToken; expiry is still checked on
+every beat).
 """
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from django.conf import settings
+from django.core import signing
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from analytics import conf
 
-SIGNING_SALT = "analytics.play-token.v1"
-SIGNATURE_BYTES = 18  # 144 bits, 24 base64 characters
-_keys_cache: dict = {}
-
-
-def _keys():
-    secrets = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
-    keys = _keys_cache.get(secrets)
-    if keys is None:
-        keys = [hashlib.sha256(f"{SIGNING_SALT}:{secret}".encode()).digest() for secret in secrets]
-        _keys_cache.clear()
-        _keys_cache[secrets] = keys
-    return keys
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def sign(payload: dict, key: bytes | None = None) -> str:
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    mac = hmac.new(key or _keys()[0], body.encode("ascii"), hashlib.sha256).digest()
-    return f"{body}.{_b64(mac[:SIGNATURE_BYTES])}"
-
-
-def unsign(value: str) -> dict:
-    """The payload of a token signed by us; TokenError otherwise."""
-    body, _, signature = value.rpartition(".")
-    try:
-        given = _unb64(signature)
-        message = body.encode("ascii")
-    except (binascii.Error, ValueError, UnicodeEncodeError) as error:
-        raise TokenError("token_invalid", "播放凭证无效（格式不正确）") from error
-    for key in _keys():
-        expected = hmac.new(key, message, hashlib.sha256).digest()[:SIGNATURE_BYTES]
-        if hmac.compare_digest(expected, given):
-            break
-    else:
-        raise TokenError("token_invalid", "播放凭证无效（签名不符）")
-    try:
-        payload = json.loads(_unb64(body))
-    except (binascii.Error, ValueError) as error:
-        raise TokenError("token_invalid", "播放凭证无效") from error
-    if not isinstance(payload, dict):
-        raise TokenError("token_invalid", "播放凭证无效")
-    return payload
-
+SIGNING_SALT = "analytics.play-token.v2"
+VERIFIED_CACHE_SIZE = 16384
+MAX_TOKEN_LENGTH = 1000
 
 # Short keys keep the token small: it travels with every beat.
 FIELDS = {
@@ -85,11 +36,11 @@ FIELDS = {
     "school_id": "s",
     "day": "y",
     "day_viewer": "v",
-    "campaign_viewer": "w",
-    "campaign_id": "a",
+    "campaigns": "w",
     "series_id": "r",
     "track": "t",
     "via": "x",
+    "duration_s": "u",
     "issued_at": "i",
     "expires_at": "e",
 }
@@ -110,23 +61,65 @@ class PlayToken:
     district: str
     school_id: int
     day: date
-    day_viewer: int
-    campaign_viewer: int
-    campaign_id: int
+    day_viewer: int  # 0: no pseudonym (the day's salt is gone)
+    # ((campaign id, campaign pseudonym), …): every open campaign whose dates contain the day.
+    campaigns: tuple
     series_id: int
     track: str
     via: str
+    duration_s: int  # the video's duration as we know it (0 = unknown)
     issued_at: int  # Unix seconds
     expires_at: int
+    # The signed string itself (what beats carry, and what the spool keeps).
+    value: str = field(default="", compare=False, repr=False)
+
+    @property
+    def campaign_ids(self):
+        return tuple(campaign_id for campaign_id, _ in self.campaigns)
 
     def as_payload(self):
         payload = {short: getattr(self, name) for name, short in FIELDS.items()}
         payload["p"] = self.play_id.hex
         payload["y"] = self.day.isoformat()
+        payload["w"] = [list(pair) for pair in self.campaigns]
         return payload
 
 
-def issue(*, now=None, **fields) -> tuple[PlayToken, str]:
+def _signer():
+    return signing.Signer(salt=SIGNING_SALT)
+
+
+def _from_payload(payload, value) -> PlayToken:
+    if not isinstance(payload, dict):
+        raise TokenError("token_invalid", "播放凭证无效")
+    try:
+        fields = {name: payload[short] for name, short in FIELDS.items()}
+        fields["play_id"] = uuid.UUID(fields["play_id"])
+        fields["day"] = date.fromisoformat(fields["day"])
+        fields["campaigns"] = tuple((int(c), int(v)) for c, v in fields["campaigns"])
+        return PlayToken(**fields, value=value)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise TokenError("token_invalid", "播放凭证无效（内容不完整）") from error
+
+
+@lru_cache(maxsize=VERIFIED_CACHE_SIZE)
+def _verified(value: str) -> PlayToken:
+    try:
+        payload = _signer().unsign_object(value)
+    except signing.BadSignature as error:
+        raise TokenError("token_invalid", "播放凭证无效（签名不符）") from error
+    except (ValueError, UnicodeError) as error:  # bad base64 / JSON inside a "signed" string
+        raise TokenError("token_invalid", "播放凭证无效（格式不正确）") from error
+    return _from_payload(payload, value)
+
+
+@receiver(setting_changed)
+def _forget_verified(setting=None, **kwargs):
+    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        _verified.cache_clear()
+
+
+def issue(*, now=None, **fields) -> PlayToken:
     issued = int(now if now is not None else time.time())
     token = PlayToken(
         play_id=fields.pop("play_id", None) or uuid.uuid4(),
@@ -134,37 +127,39 @@ def issue(*, now=None, **fields) -> tuple[PlayToken, str]:
         expires_at=issued + conf.get("ANALYTICS_LATE_BEAT_HOURS") * 3600,
         **fields,
     )
-    return token, sign(token.as_payload())
+    value = _signer().sign_object(token.as_payload(), compress=False)
+    return PlayToken(**{**token.__dict__, "value": value})
 
 
-def verify(value, *, now=None) -> PlayToken:
+def verify(value, *, now=None, check_expiry=True) -> PlayToken:
     """The token's contents, or TokenError saying (in Chinese) what is wrong with it."""
-    if not isinstance(value, str) or not value or len(value) > 1000:
+    if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
         raise TokenError("token_invalid", "播放凭证缺失或格式不正确")
-    payload = unsign(value)
-    try:
-        token = PlayToken(
-            **{name: payload[short] for name, short in FIELDS.items()}
-            | {"play_id": uuid.UUID(payload["p"]), "day": date.fromisoformat(payload["y"])}
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise TokenError("token_invalid", "播放凭证无效（内容不完整）") from error
-    if (now if now is not None else time.time()) > token.expires_at:
+    token = _verified(value)
+    if check_expiry and (now if now is not None else time.time()) > token.expires_at:
         raise TokenError("token_expired", "播放凭证已过期，超过补报时限的数据不再接收")
     return token
 
 
-def start(content, attribution, viewer_id: str, *, now=None) -> tuple[PlayToken, str]:
-    """Issues the token of a new play: the day's and the campaign's pseudonyms of the viewer,
-    the content and its attribution. The viewer id itself goes no further than this function."""
+def start(content, attribution, viewer_id: str, *, now=None) -> PlayToken:
+    """Issues the token of a new play: the day's and the campaigns' pseudonyms of the viewer,
+    the content and its attribution. The viewer id itself goes no further than this function.
+
+    Raises the database's errors only when a salt is neither cached nor readable."""
     from datetime import UTC, datetime
 
     from analytics import content as content_lookup
     from analytics import privacy
 
     issued = time.time() if now is None else now
-    day = privacy.local_day(datetime.fromtimestamp(issued, tz=UTC))
-    campaign = content_lookup.campaign_for(day, content.series_campaign_id)
+    moment = datetime.fromtimestamp(issued, tz=UTC)
+    day = privacy.local_day(moment)
+    day_secret = privacy.day_salt(day)
+    campaigns = []
+    for campaign in content_lookup.campaigns_for(day):
+        secret = privacy.campaign_salt(campaign, moment)
+        if secret is not None:  # None: its report is final, or its window has closed
+            campaigns.append((campaign.pk, privacy.pseudonym(secret, viewer_id)))
     return issue(
         now=issued,
         page_id=content.page_id,
@@ -172,12 +167,10 @@ def start(content, attribution, viewer_id: str, *, now=None) -> tuple[PlayToken,
         district=attribution.district,
         school_id=attribution.school_id,
         day=day,
-        day_viewer=privacy.pseudonym(privacy.day_salt(day), viewer_id),
-        campaign_viewer=(
-            privacy.pseudonym(privacy.campaign_salt(campaign), viewer_id) if campaign else 0
-        ),
-        campaign_id=campaign.pk if campaign else 0,
+        day_viewer=privacy.pseudonym(day_secret, viewer_id) if day_secret else 0,
+        campaigns=tuple(campaigns),
         series_id=content.series_id,
         track=content.track,
         via=attribution.via,
+        duration_s=content.duration_s,
     )

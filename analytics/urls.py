@@ -1,10 +1,12 @@
 from django.urls import path
 
 from analytics import attribution, class_meetings, privacy_notice
-from analytics.api import api
+from analytics.api import api, beacon
 
 urlpatterns = [
     # --- analytics core: the beacon API and its OpenAPI schema (/api/v1/openapi.json) ---
+    # The beat, the hottest request, is a plain view resolved before ninja (still in the schema).
+    path("api/v1/plays/beat", beacon.beat, name="analytics_beat"),
     path("api/v1/", api.urls),
     path("privacy/statistics/", privacy_notice.notice, name="analytics_privacy_notice"),
     # --- analytics reports: share links (/r/…), posters, picker data — below this line ---

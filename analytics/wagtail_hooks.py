@@ -1,7 +1,3 @@
 # Wagtail imports only this module of the app; the reports' admin menu, report URLs, poster
-# buttons and API-token admin live in analytics/reports/wagtail_hooks.py.
-try:
-    from analytics.reports import wagtail_hooks as _reports  # noqa: F401
-except ModuleNotFoundError as error:  # until the reports land
-    if error.name != "analytics.reports.wagtail_hooks":
-        raise
+# buttons, live-participation imports and API tokens live in analytics/reports/wagtail_hooks.py.
+from analytics.reports import wagtail_hooks as _reports  # noqa: F401

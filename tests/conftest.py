@@ -1,7 +1,25 @@
 """Fixtures every test can use. Area-specific fixtures live in tests/<area>/conftest.py."""
 
+import os
+import shutil
+import tempfile
+
 import pytest
 from django.core.cache import caches
+
+_SPOOL_DIR = tempfile.mkdtemp(prefix="sunshine-test-spool-")
+
+
+def pytest_configure(config):
+    # Outside any test too (a browser page that closes after its test sends its last beat to
+    # the live server): beats never go to var/ (where a demo server would feed them into its
+    # database) and no flusher thread starts with a connection of its own.
+    os.environ["ANALYTICS_SPOOL_DIR"] = _SPOOL_DIR
+    os.environ["ANALYTICS_FLUSH_THREAD"] = "0"
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_SPOOL_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -11,6 +29,11 @@ def _isolated_media_and_cache(settings, tmp_path):
     # Real PBKDF2 costs ~0.3 s per account on this machine; what is tested is the same with any
     # hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Beats a page sends in any test go to the test's own spool, never to var/ (where a demo
+    # server would feed them into its database), and no flusher thread outlives the test with a
+    # connection of its own: a test that wants the spool in the store calls flush_spool().
+    settings.ANALYTICS_SPOOL_DIR = str(tmp_path / "spool")
+    settings.ANALYTICS_FLUSH_THREAD = False
     for cache in caches.all():
         cache.clear()
     yield

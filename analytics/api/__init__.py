@@ -1,14 +1,14 @@
 """The public HTTP API, `/api/v1/`: one NinjaAPI with its OpenAPI schema at /api/v1/openapi.json.
 
-Routers: `analytics.api.plays` (the beacon: plays, beats, page views) and, when present,
-`analytics.api.reach` (reports: GET /api/v1/reach), each module exposing `router`.
+Routers: `analytics.api.plays` (the beacon: plays, beats, page views; the views themselves are
+in analytics.api.beacon) and `analytics.api.reach` (reports: GET /api/v1/reach).
 """
-
-from importlib import import_module
 
 from django.http import JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from analytics.api import plays, reach
 
 api = NinjaAPI(
     title="阳光课堂 数据接口",
@@ -20,16 +20,8 @@ api = NinjaAPI(
     docs_url=None,  # the Swagger page would load its assets from a CDN
 )
 
-ROUTER_MODULES = ["analytics.api.plays", "analytics.api.reach"]
-
-for module_name in ROUTER_MODULES:
-    try:
-        module = import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise
-        continue
-    api.add_router("", module.router)
+api.add_router("", plays.router)
+api.add_router("", reach.router)
 
 
 @api.exception_handler(ValidationError)

@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 from analytics.models import ApiToken
 from analytics.reports.data import build_report
 from analytics.reports.params import ReportParamError, build_request
-from analytics.reports.suppression import published
+from analytics.reports.suppression import HELP_TEXT, HIDDEN, SMALL, published
 
 router = Router(tags=["reach"])
 
@@ -60,6 +60,7 @@ class Row(Schema):
     label: str
     code: str
     group: str
+    district: str | None = None
     views: int | str
     viewers: int | str
     viewers_exact: bool
@@ -81,6 +82,7 @@ class Reach(Schema):
     campaign: str | None
     track: str | None
     grade: str | None
+    updated_at: str | None = None
     rows: list[Row]
     total: Row
     notes: list[str]
@@ -90,14 +92,14 @@ NOTES = [
     "views 为人次，viewers 为人数，watch_hours 为观看时长（小时），"
     "completions 为完成人次，completion_rate 为完成率（%）。",
     "viewers_exact 为 false 时，人数按日累计、跨天未去重。",
-    '少于 5 人的单元格显示为 "<5"，另隐藏一个最小单元格（"隐藏"），'
-    "使其无法由合计反推；合计为准确数字。",
+    HELP_TEXT,
+    "按学校（by=school）时每行的 district 为所属区县代码，key 为学校编号（0 为未知学校）。",
     "class_meetings 等为教师登记的班会，live_participants_imported 为导入的直播参与数据。",
 ]
 
 
-def _row(row):
-    suppressed = {"small": "<5", "merged": "隐藏"}.get(row.suppressed)
+def _row(row, by):
+    suppressed = {"small": SMALL, "merged": HIDDEN}.get(row.suppressed)
     key = row.key
     if isinstance(key, tuple):
         key = key[-1]
@@ -108,6 +110,7 @@ def _row(row):
         "label": row.label,
         "code": row.code,
         "group": row.group,
+        "district": row.group_key if by == "school" and not row.is_total else None,
         "views": published(row, "views"),
         "viewers": published(row, "viewers"),
         "viewers_exact": row.exact,
@@ -176,16 +179,23 @@ def reach(
         return 400, {"code": error.code, "message": error.message}
     except ValueError as error:  # the store's QueryError: a query it cannot answer
         return 400, {"code": "bad_query", "message": str(error)}
-    return 200, {
-        "by": report_request.by,
-        "date_from": report_request.date_from.isoformat(),
-        "date_to": report_request.date_to.isoformat(),
+    return 200, payload(report, scope)
+
+
+def payload(report, scope=None):
+    """The JSON answer for a report (also `reach_report --format json`)."""
+    request = report.request
+    return {
+        "by": request.by,
+        "date_from": request.date_from.isoformat(),
+        "date_to": request.date_to.isoformat(),
         "scope": scope.code if scope else "city",
-        "district": report_request.district.code if report_request.district else None,
-        "campaign": report_request.campaign.name if report_request.campaign else None,
-        "track": report_request.track,
-        "grade": report_request.grade_band.code if report_request.grade_band else None,
-        "rows": [_row(row) for row in report.rows],
-        "total": _row(report.total),
+        "district": request.district.code if request.district else None,
+        "campaign": request.campaign.name if request.campaign else None,
+        "track": request.track,
+        "grade": request.grade_band.code if request.grade_band else None,
+        "updated_at": report.updated_at.isoformat() if report.updated_at else None,
+        "rows": [_row(row, request.by) for row in report.rows],
+        "total": _row(report.total, request.by),
         "notes": NOTES,
     }

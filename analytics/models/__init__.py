@@ -3,7 +3,7 @@ from .links import ApiToken  # noqa: F401
 # --- analytics reports: one import line per module (meetings, links) below ---
 from .meetings import ClassMeeting, LiveParticipation, LiveParticipationImport  # noqa: F401
 from .plays import Play, ViewerCampaign, ViewerDay
-from .rollups import CampaignReach, DailyPageView, DailyReach, RollupLock
+from .rollups import CampaignReach, DailyPageView, DailyReach, RollupLock, RollupOutbox
 from .salts import Salt
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "DailyReach",
     "Play",
     "RollupLock",
+    "RollupOutbox",
     "Salt",
     "ViewerCampaign",
     "ViewerDay",

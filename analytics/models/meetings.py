@@ -7,6 +7,7 @@ reports show them beside online reach and label the live figures as imported (�
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from analytics import roles
 
@@ -73,6 +74,17 @@ class LiveParticipationImport(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # The uploader's district (district staff import only their own); None: city staff.
+    district = models.ForeignKey(
+        "directory.District",
+        verbose_name="区县",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # SHA-256 of the uploaded bytes: the same file uploaded again is recognised.
+    file_sha256 = models.CharField("文件摘要", max_length=64, blank=True, db_index=True)
     rows_imported = models.PositiveIntegerField("导入行数", default=0)
     rows_rejected = models.PositiveIntegerField("未导入行数", default=0)
     # [{"line": 7, "message": "……"}]: line numbers as the uploader sees them in Excel.
@@ -84,7 +96,11 @@ class LiveParticipationImport(models.Model):
         ordering = ["-uploaded_at"]
 
     def __str__(self):
-        return f"{self.file_name}（{self.uploaded_at:%Y-%m-%d %H:%M}）"
+        return f"{self.file_name}（{timezone.localtime(self.uploaded_at):%Y-%m-%d %H:%M}）"
+
+    @property
+    def scope_label(self):
+        return self.district.name if self.district_id else "全市"
 
 
 class LiveParticipation(models.Model):
@@ -124,6 +140,21 @@ class LiveParticipation(models.Model):
         verbose_name_plural = "直播参与（导入数据）"
         ordering = ["-held_on"]
         indexes = [models.Index(fields=["held_on", "district"])]
+        # One figure per event, day and place: importing the same rows again (the same file, or
+        # an overlapping export) must not count them twice. Two partial constraints, because a
+        # NULL school never collides in a plain unique constraint.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["held_on", "event_name", "district", "school"],
+                condition=models.Q(school__isnull=False),
+                name="one_live_figure_per_school_event_day",
+            ),
+            models.UniqueConstraint(
+                fields=["held_on", "event_name", "district"],
+                condition=models.Q(school__isnull=True),
+                name="one_live_figure_per_district_event_day",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.held_on} {self.event_name}"

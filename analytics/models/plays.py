@@ -22,18 +22,21 @@ class Play(models.Model):
     page_id = models.IntegerField("内容页面")
     series_id = models.IntegerField("系列课程", default=0)
     track = models.CharField("课程板块", max_length=20, blank=True, default="")
-    campaign_id = models.IntegerField("假期活动", default=0)
     day = models.DateField("日期")
     district = models.CharField("区县代码", max_length=6, blank=True, default="")
     school_id = models.IntegerField("学校", default=0)
     via = models.CharField("来源", max_length=10, blank=True, default="")
+    # Pseudonyms: erased (0) once the play has been counted as a viewer, so a raw play kept for
+    # the retention window links nothing.
     day_viewer = models.BigIntegerField("当日化名")
-    campaign_viewer = models.BigIntegerField("活动化名", default=0)
+    # [[campaign id, campaign pseudonym], …]: every campaign whose dates contain the day.
+    campaigns = models.JSONField("假期活动", default=list, blank=True)
     started_at = models.DateTimeField("开始时间")
     seq = models.IntegerField("最大序号", default=0)
     watched_s = models.IntegerField("观看秒数", default=0)
     max_pos_s = models.IntegerField("最远位置", default=0)
     duration_s = models.IntegerField("视频时长", default=0)
+    # Decided per beat on the exact numbers and merged with "or" (see analytics.protocol).
     counted = models.BooleanField("计入人次", default=False)
     completed = models.BooleanField("看完", default=False)
     # Rollup bookkeeping: what this play has already added to the rollups, so a rollup run

@@ -1,6 +1,6 @@
 """Rollups: what reports read. They stay when raw plays are deleted.
 
-Each reach table is a small cube stored at twelve grains (see analytics.rollups.GRAINS): a
+Each reach table is a small cube stored at twelve grains (see analytics.rollups.grain_of): a
 geography level (school, district, city) times a content level (lesson, series, track, all).
 A dimension above its grain holds the "all" sentinel ("*" or -1), so a report reads one row per
 group and unique viewers stay exact at every grain instead of being summed from finer cells.
@@ -89,6 +89,26 @@ class DailyPageView(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.kind} {self.page_id}"
+
+
+class RollupOutbox(models.Model):
+    """Elasticsearch store: what a rollup added, per play, until the play documents say so.
+
+    Written in the same transaction as the rollup tables, applied to the documents, then
+    deleted; after a crash in between the next rollup applies it first instead of adding the
+    same plays again."""
+
+    play_id = models.CharField(max_length=32, unique=True)
+    rolled_counted = models.BooleanField()
+    rolled_watched = models.IntegerField()
+    rolled_completed = models.BooleanField()
+    forget_viewers = models.BooleanField()
+    watched_s = models.IntegerField()
+    counted = models.BooleanField()
+    completed = models.BooleanField()
+
+    def __str__(self):
+        return self.play_id
 
 
 class RollupLock(models.Model):

@@ -1,4 +1,5 @@
-"""Who may see reports, and which district: the roles app decides; we add our permission."""
+"""Who may see reports, and which district: the roles app decides (`sunshine.roles.scope`); the
+report views also require our permission, which migrate grants to city and district staff."""
 
 from django.core.exceptions import PermissionDenied
 
@@ -12,11 +13,3 @@ def report_scope(user):
     if not user.has_perm(REPORT_PERMISSION):
         raise PermissionDenied("您没有查看数据报表的权限。")
     return district_scope(user)
-
-
-def can_see_reports(user):
-    try:
-        report_scope(user)
-    except PermissionDenied:
-        return False
-    return True

@@ -1,4 +1,5 @@
-"""Admin pages beside the reports: QR posters, live-participation import, API tokens."""
+"""Admin pages beside the reports: QR posters, live-participation imports (upload, list, inspect,
+delete), API tokens."""
 
 import logging
 from pathlib import Path
@@ -7,15 +8,17 @@ from urllib.parse import quote
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import FormView, TemplateView, View
-from wagtail.admin.views.generic import CreateView, EditView, IndexView
+from django.utils.functional import cached_property
+from django.views.generic import TemplateView, View
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from analytics import posters
-from analytics.attribution import share_url
+from analytics.attribution import public_base_url, share_url
 from analytics.live_import import COLUMNS, TableError, import_live_participation
 from analytics.models import ApiToken, LiveParticipationImport
 from analytics.reports.access import report_scope
@@ -75,12 +78,16 @@ class PosterDownloadView(ReportScopeMixin, View):
         return response
 
 
-class LiveImportForm(forms.Form):
+class LiveImportForm(forms.ModelForm):
     file = forms.FileField(
         label="文件",
         help_text="会议平台导出的 Excel（.xlsx）或 CSV，第一行为表头。",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
+
+    class Meta:
+        model = LiveParticipationImport
+        fields = []
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -91,46 +98,70 @@ class LiveImportForm(forms.Form):
         return upload
 
 
-class LiveImportView(ReportScopeMixin, WagtailAdminTemplateMixin, FormView):
-    template_name = "analytics/reports/live_import.html"
-    form_class = LiveImportForm
-    page_title = "导入直播参与数据"
-    header_icon = "upload"
+class ImportScopeMixin:
+    """District staff list, inspect and delete only their own district's imports."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("analytics.add_liveparticipationimport"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def scope(self):
+        return report_scope(self.request.user)
+
+    def scoped(self, queryset):
+        return queryset if self.scope is None else queryset.filter(district=self.scope)
+
+
+class LiveImportIndexView(ImportScopeMixin, IndexView):
+    def get_base_queryset(self):
+        return self.scoped(super().get_base_queryset().select_related("uploaded_by", "district"))
+
+
+class LiveImportCreateView(ImportScopeMixin, CreateView):
+    """Upload a file: its good rows are saved, then its import record shows what was not."""
+
+    inspect_url_name = None
+    page_title = "导入直播参与数据"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        recent = LiveParticipationImport.objects.select_related("uploaded_by")
-        if self.scope is not None:
-            recent = recent.filter(uploaded_by=self.request.user)
-        context.update(
+        return super().get_context_data(
             columns=[names[0] for names in COLUMNS.values()],
-            recent=recent[:10],
             scope=self.scope,
+            index_url=reverse(self.index_url_name),
+            **kwargs,
         )
-        return context
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            batch = import_live_participation(
+            self.object = import_live_participation(
                 upload.read(), upload.name, user=self.request.user, scope=self.scope
             )
         except TableError as error:
             form.add_error("file", str(error))
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = "文件没有导入。"
             return self.form_invalid(form)
         logger.info(
             "%s 导入直播参与数据 %s：%s 行，未导入 %s 行",
             self.request.user,
             upload.name,
-            batch.rows_imported,
-            batch.rows_rejected,
+            self.object.rows_imported,
+            self.object.rows_rejected,
         )
-        return self.render_to_response(self.get_context_data(form=self.form_class(), batch=batch))
+        return redirect(self.inspect_url_name, self.object.pk)
+
+
+class LiveImportInspectView(ImportScopeMixin, InspectView):
+    template_name = "analytics/reports/live_import_inspect.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            self.scoped(LiveParticipationImport.objects.select_related("uploaded_by", "district")),
+            pk=self.pk,
+        )
+
+
+class LiveImportDeleteView(ImportScopeMixin, DeleteView):
+    def get_queryset(self):
+        return self.scoped(super().get_queryset())
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -152,7 +183,9 @@ class ApiTokenEditForm(forms.ModelForm):
 
 
 class ApiTokenIndexView(IndexView):
-    pass
+    def get_base_queryset(self):
+        # The scope column names each token's district.
+        return super().get_base_queryset().select_related("district")
 
 
 class ApiTokenCreateView(CreateView):
@@ -174,15 +207,9 @@ class ApiTokenCreateView(CreateView):
                 "page_title": "令牌已签发",
                 "header_icon": "key",
                 "example": f"curl -H 'Authorization: Bearer {self.raw_token}' "
-                f"'{share_url_base()}/api/v1/reach?by=district'",
+                f"'{public_base_url()}/api/v1/reach?by=district'",
             },
         )
-
-
-def share_url_base():
-    from analytics.attribution import public_base_url
-
-    return public_base_url()
 
 
 class ApiTokenEditView(EditView):

@@ -3,22 +3,34 @@ imported live participation beside it. A constant number of queries whatever the
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Sum
 from wagtail.models import Page
 
 from analytics.models import ClassMeeting, LiveParticipation
 from analytics.reports.params import BY_CHOICES, ReportRequest
-from analytics.reports.suppression import apply_suppression
+from analytics.reports.suppression import apply_suppression, hidden_keys
 from courses.models import CourseSeriesPage, LessonPage
 from sunshine.directory.models import District, School
 
 UNKNOWN = "未知"
-UNKNOWN_SCHOOL = "未知学校（只知道区县或都不知道）"
+UNKNOWN_SCHOOL = "未知学校（只知道区县）"
+UNKNOWN_PLACE = "未知区县和学校"
 NOT_IN_SERIES = "不属于系列课（讲座、直播回放）"
 # Reports that show class meetings and imported live participation beside online reach.
 WITH_OFFLINE = {"district", "school", "day"}
+# What each report asks the store for.
+STORE_BY = {
+    "district": ("district",),
+    "school": ("district", "school"),
+    "series": ("series",),
+    "lesson": ("series", "lesson"),
+    "day": ("day",),
+}
+# Reports whose rows fall into groups that another report publishes as one row each.
+PARENT = {"school": "district", "lesson": "series"}
+PARENT_FILTER = {"district": "districts", "series": "series"}
 
 
 @dataclass
@@ -29,6 +41,8 @@ class ReportRow:
     group: str = ""
     views: int = 0
     viewers: int = 0
+    # A lower bound of distinct viewers (equal to `viewers` when exact): what suppression uses.
+    viewers_floor: int = 0
     exact: bool = True
     watch_seconds: int = 0
     completions: int = 0
@@ -36,8 +50,21 @@ class ReportRow:
     class_meeting_students: int | None = None
     live_participants: int | None = None
     is_total: bool = False
+    # The group whose subtotal another report publishes (district of a school, series of a
+    # lesson); None in reports without groups.
+    group_key: object = None
     # "" shown; "small": under 5 viewers; "merged": hidden so a small cell can't be worked out.
     suppressed: str = ""
+
+    @property
+    def dom_key(self):
+        """The row's key as text (data-key in the admin table)."""
+        if self.is_total:
+            return "total"
+        parts = self.key if isinstance(self.key, tuple) else (self.key,)
+        return "-".join(
+            part.isoformat() if hasattr(part, "isoformat") else str(part) for part in parts
+        )
 
     @property
     def watch_hours(self):
@@ -68,6 +95,8 @@ class Report:
     rows: list = field(default_factory=list)
     total: ReportRow | None = None
     with_offline: bool = False
+    # When the store last rolled up new plays (reports read the rollups as they are).
+    updated_at: datetime.datetime | None = None
 
     @property
     def label_heading(self):
@@ -83,8 +112,8 @@ def build_report(request: ReportRequest, store=None) -> Report:
 
     store = store or get_store()
     query = request.store_query()
-    by = ("series", "lesson") if request.by == "lesson" else (request.by,)
-    measured = {row.key if len(by) > 1 else row.key[0]: row for row in store.reach(query, by=by)}
+    by = STORE_BY[request.by]
+    measured = {_key(row.key): row for row in store.reach(query, by=by)}
     total_rows = store.reach(query, by=())
     rows = _skeleton(request, measured)
     for row in rows:
@@ -94,19 +123,48 @@ def build_report(request: ReportRequest, store=None) -> Report:
     total = ReportRow(key=None, label="合计", is_total=True)
     if total_rows:
         _fill(total, total_rows[0])
-    report = Report(request=request, rows=rows, total=total)
+    report = Report(request=request, rows=rows, total=total, updated_at=store.rolled_up_at())
     if request.by in WITH_OFFLINE:
         _add_offline(report)
-    apply_suppression(report.rows, report.total)
+    apply_suppression(report.rows, report.total, _hidden_above(request, query, store))
     return report
+
+
+def _key(key):
+    return key if len(key) > 1 else key[0]
+
+
+def _floor(found):
+    """The lower bound of distinct viewers that suppression tests (the store's `viewers_floor`).
+    A row with views but no known viewers (plays whose day salt was already gone when they were
+    rolled up count views only) still describes somebody: it counts as possibly small."""
+    floor = found.viewers if found.exact else found.viewers_floor
+    return floor or (1 if found.views or found.viewers else 0)
 
 
 def _fill(row, found):
     row.views = found.views
     row.viewers = found.viewers
+    row.viewers_floor = _floor(found)
     row.exact = found.exact
     row.watch_seconds = found.watch_seconds
     row.completions = found.completions
+
+
+def _hidden_above(request, query, store):
+    """The groups (districts, series) whose own row the report one level up hides, as the city
+    sees that report: the reader of one district may be compared with the city's export."""
+    parent = PARENT.get(request.by)
+    if parent is None:
+        return None
+    wider = replace(query, **{PARENT_FILTER[parent]: ()})
+    rows = []
+    for found in store.reach(wider, by=(parent,)):
+        row = ReportRow(key=found.key[0], label="")
+        _fill(row, found)
+        rows.append(row)
+    apply_suppression(rows, ReportRow(key=None, label=""))
+    return hidden_keys(rows)
 
 
 def _skeleton(request, measured):
@@ -119,35 +177,72 @@ def _skeleton(request, measured):
     }[request.by](request, measured)
 
 
+def _districts(request):
+    return [request.district] if request.district is not None else list(District.objects.all())
+
+
 def _district_rows(request, measured):
-    if request.district is not None:
-        return [
-            ReportRow(
-                key=request.district.code, label=request.district.name, code=request.district.code
-            )
-        ]
-    rows = [ReportRow(key=d.code, label=d.name, code=d.code) for d in District.objects.all()]
-    rows.append(ReportRow(key="", label=UNKNOWN))
+    rows = [ReportRow(key=d.code, label=d.name, code=d.code) for d in _districts(request)]
+    if request.district is None:
+        rows.append(ReportRow(key="", label=UNKNOWN))
+    known = {row.key for row in rows}
+    # Plays recorded under a district code that has since left the directory still count.
+    rows += [
+        ReportRow(key=code, label=f"（已撤销的区县 {code}）", code=code)
+        for code in sorted(measured)
+        if code not in known
+    ]
     return rows
 
 
 def _school_rows(request, measured):
-    schools = School.objects.select_related("district").order_by("district__code", "code")
+    """Each district's schools, then its 未知学校 row (district known, school not): together they
+    add up to the district's row in the district report, which is why they form one group."""
+    districts = _districts(request)
+    names = {d.code: d.name for d in districts}
+    schools = School.objects.select_related("district").order_by("code")
     if request.district is not None:
         schools = schools.filter(district=request.district)
-    rows = [ReportRow(key=s.pk, label=s.name, code=s.code, group=s.district.name) for s in schools]
-    known = {row.key for row in rows}
-    # A school that has since moved district (or a removed one) still shows its numbers.
-    stray = [key for key in measured if key not in known and key != 0]
-    if stray:
-        for s in School.objects.select_related("district").filter(pk__in=stray):
-            rows.append(ReportRow(key=s.pk, label=s.name, code=s.code, group=s.district.name))
-    rows.append(
-        ReportRow(
-            key=0, label=UNKNOWN_SCHOOL, group=request.district.name if request.district else ""
+    rows = {}
+    for s in schools:
+        code = s.district.code
+        rows[(code, s.pk)] = ReportRow(
+            key=(code, s.pk), label=s.name, code=s.code, group=s.district.name, group_key=code
         )
+    for d in districts:
+        rows[(d.code, 0)] = ReportRow(
+            key=(d.code, 0), label=UNKNOWN_SCHOOL, group=d.name, group_key=d.code
+        )
+    if request.district is None:
+        rows[("", 0)] = ReportRow(key=("", 0), label=UNKNOWN_PLACE, group=UNKNOWN, group_key="")
+    # A school counts where it was when the play happened: one that has since moved district
+    # (or been removed) still shows its numbers in its old district's group.
+    stray = [key for key in measured if key not in rows]
+    if stray:
+        found = School.objects.filter(pk__in=[pk for _, pk in stray]).values_list(
+            "pk", "name", "code"
+        )
+        known = {pk: (name, code) for pk, name, code in found}
+        for code, pk in stray:
+            name, school_code = known.get(pk, (f"（已删除的学校 {pk}）", ""))
+            rows[(code, pk)] = ReportRow(
+                key=(code, pk),
+                label=name if pk else UNKNOWN_SCHOOL,
+                code=school_code,
+                group=names.get(code, code or UNKNOWN),
+                group_key=code,
+            )
+    order = {d.code: index for index, d in enumerate(districts)}
+    return sorted(
+        rows.values(),
+        key=lambda row: (
+            order.get(row.group_key, len(order) + (0 if row.group_key else 1)),
+            row.group_key,
+            row.key[1] == 0,
+            row.code,
+            row.key[1],
+        ),
     )
-    return rows
 
 
 def _series_rows(request, measured):
@@ -186,7 +281,9 @@ def _lesson_rows(request, measured):
     for pk, path, title in lessons:
         parent = by_path.get(path[:-steplen])
         if parent is not None:
-            rows[(parent[0], pk)] = ReportRow(key=(parent[0], pk), label=title, group=parent[1])
+            rows[(parent[0], pk)] = ReportRow(
+                key=(parent[0], pk), label=title, group=parent[1], group_key=parent[0]
+            )
     missing = [key for key in measured if key not in rows]
     if missing:
         ids = {pk for key in missing for pk in key if pk}
@@ -196,6 +293,7 @@ def _lesson_rows(request, measured):
                 key=(series_id, lesson_id),
                 label=titles.get(lesson_id, f"（已删除的内容 {lesson_id}）"),
                 group=titles.get(series_id, NOT_IN_SERIES if not series_id else ""),
+                group_key=series_id,
             )
     return list(rows.values())
 
@@ -209,25 +307,33 @@ def _day_rows(request, measured):
     ]
 
 
+def _offline_key(values, fields):
+    key = tuple(values[name] or 0 if name == "school_id" else values[name] for name in fields)
+    return _key(key)
+
+
 def _add_offline(report):
     """Class meetings (recorded by teachers) and live participation (imported) beside reach."""
     request = report.request
-    group = {"district": "district__code", "school": "school_id", "day": "held_on"}[request.by]
+    fields = {
+        "district": ("district__code",),
+        "school": ("district__code", "school_id"),
+        "day": ("held_on",),
+    }[request.by]
     meetings = ClassMeeting.objects.filter(held_on__range=(request.date_from, request.date_to))
     live = LiveParticipation.objects.filter(held_on__range=(request.date_from, request.date_to))
     if request.district is not None:
         meetings = meetings.filter(district=request.district)
         live = live.filter(district=request.district)
     meeting_counts = {
-        row[group]: row
-        for row in meetings.values(group).annotate(n=Count("pk"), students=Sum("students"))
+        _offline_key(row, fields): row
+        for row in meetings.values(*fields).annotate(n=Count("pk"), students=Sum("students"))
     }
+    # Live rows without a school belong to the district as a whole: its 未知学校 row.
     live_counts = {
-        row[group]: row["n"] for row in live.values(group).annotate(n=Sum("participants"))
+        _offline_key(row, fields): row["n"]
+        for row in live.values(*fields).annotate(n=Sum("participants"))
     }
-    # Live rows without a school belong to the district as a whole: the "unknown school" row.
-    if request.by == "school" and None in live_counts:
-        live_counts[0] = live_counts.pop(None)
     for row in report.rows:
         found = meeting_counts.get(row.key)
         row.class_meetings = found["n"] if found else 0

@@ -1,7 +1,5 @@
 """The reach reports in the Wagtail admin (数据报表): Wagtail's ReportView with our filter set,
-a chart each, and xlsx/CSV export of the suppressed figures."""
-
-from collections import OrderedDict
+a chart each, and xlsx/CSV export of the suppressed figures (analytics.reports.exports)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -11,48 +9,14 @@ from wagtail.admin.views.reports import ReportView
 from analytics.charts import bar_chart, line_chart
 from analytics.reports.access import report_scope
 from analytics.reports.data import build_report
+from analytics.reports.exports import KEY_HEADINGS, ReachSpreadsheetMixin
 from analytics.reports.filters import ReachFilterSet
 from analytics.reports.params import ReportParamError, build_request
-from analytics.reports.suppression import published
+from analytics.reports.suppression import HELP_TEXT
 from sunshine.directory.models import District
 
-BOM = "\ufeff"
-MEASURE_HEADINGS = OrderedDict(
-    [
-        ("views", "人次"),
-        ("viewers", "人数"),
-        ("viewers_note", "人数说明"),
-        ("watch_hours", "观看时长（小时）"),
-        ("completions", "完成人次"),
-        ("completion_rate", "完成率（%）"),
-    ]
-)
-OFFLINE_HEADINGS = OrderedDict(
-    [
-        ("class_meetings", "班会场次"),
-        ("class_meeting_students", "班会参加学生数"),
-        ("live_participants", "直播参与人次（导入数据）"),
-    ]
-)
-KEY_HEADINGS = {
-    "district": [("label", "区县"), ("code", "行政区划代码")],
-    "school": [("label", "学校"), ("code", "学校代码"), ("group", "所属区县")],
-    "series": [("label", "系列课程")],
-    "lesson": [("label", "课程"), ("group", "所属系列")],
-    "day": [("label", "日期")],
-}
 
-
-class BomCsvMixin:
-    """Wagtail's CSV export, preceded by a UTF-8 byte order mark so that Excel on Windows reads
-    the Chinese headings as UTF-8 rather than the local code page."""
-
-    def stream_csv(self, queryset):
-        yield BOM.encode("utf-8")
-        yield from super().stream_csv(queryset)
-
-
-class ReachReportView(BomCsvMixin, ReportView):
+class ReachReportView(ReachSpreadsheetMixin, ReportView):
     by = "district"
     page_title = "各区县覆盖"
     header_icon = "table"
@@ -105,35 +69,21 @@ class ReachReportView(BomCsvMixin, ReportView):
     def filter_queryset(self, queryset):
         return queryset
 
-    @property
-    def list_export(self):
-        fields = [name for name, _ in KEY_HEADINGS[self.by]] + list(MEASURE_HEADINGS)
-        if self.report.with_offline:
-            fields += list(OFFLINE_HEADINGS)
-        return fields
-
-    @property
-    def export_headings(self):
-        return {**dict(KEY_HEADINGS[self.by]), **MEASURE_HEADINGS, **OFFLINE_HEADINGS}
-
-    def to_row_dict(self, item):
-        values = OrderedDict()
-        for field in self.list_export:
-            value = published(item, field)
-            values[field] = "" if value is None else value
-        return values
-
-    def get_filename(self):
-        request = self.report_request
-        return f"reach-{self.by}-{request.date_from:%Y%m%d}-{request.date_to:%Y%m%d}"
-
     def chart(self):
         rows = self.report.rows
         if self.by == "day":
             return line_chart(
                 [(row.key, row.views) for row in rows], f"每日{self.page_title}（人次）"
             )
-        return bar_chart([(row.label, row.views) for row in rows], f"{self.page_title}（人次）")
+        return bar_chart(
+            [(self.chart_label(row), row.views) for row in rows], f"{self.page_title}（人次）"
+        )
+
+    def chart_label(self, row):
+        # Every district has its own 未知学校 row: name the district on those bars.
+        if self.by == "school" and row.key[1] == 0:
+            return f"{row.group}·未知学校"
+        return row.label
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
@@ -142,6 +92,7 @@ class ReachReportView(BomCsvMixin, ReportView):
             chart=self.chart(),
             description=self.report_request.describe(),
             key_headings=KEY_HEADINGS[self.by],
+            suppression_help=HELP_TEXT,
         )
         return context
 

@@ -1,4 +1,4 @@
-"""The 数据报表 menu: reach reports, QR posters, live-participation import and API tokens.
+"""The 数据报表 menu: reach reports, QR posters, live-participation imports and API tokens.
 
 Imported by analytics/wagtail_hooks.py (Wagtail only looks there).
 """
@@ -10,22 +10,25 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from analytics.models import ApiToken
+from analytics.models import ApiToken, LiveParticipationImport
 from analytics.reports import admin_views
-from analytics.reports.access import can_see_reports
 from analytics.reports.views import REPORT_VIEWS
+from sunshine.roles.scope import can_view_reports
 
 
-class PermissionMenuItem(MenuItem):
-    def __init__(self, *args, check, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.check = check
-
+class ReportMenuItem(MenuItem):
     def is_shown(self, request):
-        return self.check(request.user)
+        return can_view_reports(request.user)
 
 
-class ReachReportViewSet(ViewSet):
+class ReportsViewSet(ViewSet):
+    """A report screen without a model: shown in the menu to whoever the roles let see reports
+    (the views themselves check the report permission and the district scope)."""
+
+    menu_item_class = ReportMenuItem
+
+
+class ReachReportViewSet(ReportsViewSet):
     """One reach report (by district, school, series, lesson or day): index + results."""
 
     icon = "table"
@@ -33,16 +36,6 @@ class ReachReportViewSet(ViewSet):
     def __init__(self, by, label):
         self.view_class = REPORT_VIEWS[by]
         super().__init__(name=f"reach-{by}", menu_label=label)
-
-    def get_menu_item(self, order=None):
-        return PermissionMenuItem(
-            label=self.menu_label,
-            url=self.menu_url,
-            name=self.name,
-            icon_name=self.menu_icon,
-            order=self.get_menu_item_order(order),
-            check=can_see_reports,
-        )
 
     def get_urlpatterns(self):
         namespace = self.url_namespace
@@ -56,20 +49,10 @@ class ReachReportViewSet(ViewSet):
         ]
 
 
-class PosterViewSet(ViewSet):
+class PosterViewSet(ReportsViewSet):
     name = "reach-posters"
     icon = "image"
     menu_label = "二维码海报"
-
-    def get_menu_item(self, order=None):
-        return PermissionMenuItem(
-            label=self.menu_label,
-            url=self.menu_url,
-            name=self.name,
-            icon_name=self.menu_icon,
-            order=self.get_menu_item_order(order),
-            check=can_see_reports,
-        )
 
     def get_urlpatterns(self):
         return [
@@ -82,25 +65,53 @@ class PosterViewSet(ViewSet):
         ]
 
 
-class LiveImportViewSet(ViewSet):
+class LiveImportViewSet(ModelViewSet):
+    """Imported live participation: upload a file, list the imports, see what a file left out,
+    and delete an import (with all its rows) to undo it."""
+
+    model = LiveParticipationImport
     name = "reach-live-import"
     icon = "upload"
-    menu_label = "导入直播参与数据"
+    menu_label = "直播参与数据导入"
+    add_item_label = "导入文件"
+    index_view_class = admin_views.LiveImportIndexView
+    add_view_class = admin_views.LiveImportCreateView
+    inspect_view_class = admin_views.LiveImportInspectView
+    delete_view_class = admin_views.LiveImportDeleteView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    create_template_name = "analytics/reports/live_import.html"
+    list_display = [
+        "file_name",
+        Column("scope_label", label="范围"),
+        "uploaded_by",
+        "uploaded_at",
+        "rows_imported",
+        "rows_rejected",
+    ]
+    inspect_view_fields = [
+        "file_name",
+        "scope_label",
+        "uploaded_by",
+        "uploaded_at",
+        "rows_imported",
+        "rows_rejected",
+    ]
+    ordering = "-uploaded_at"
+    # An import is undone, not edited: no edit, history or usage screens.
+    unused_views = ("edit", "history", "history_results", "usage")
 
-    def get_menu_item(self, order=None):
-        return PermissionMenuItem(
-            label=self.menu_label,
-            url=self.menu_url,
-            name=self.name,
-            icon_name=self.menu_icon,
-            order=self.get_menu_item_order(order),
-            check=lambda user: (
-                user.has_perm("analytics.add_liveparticipationimport") and can_see_reports(user)
-            ),
-        )
+    def get_form_class(self, for_update=False):
+        return admin_views.LiveImportForm
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        for name in ("edit", "history", "usage"):
+            view_kwargs[f"{name}_url_name"] = None
+        return view_kwargs
 
     def get_urlpatterns(self):
-        return [path("", admin_views.LiveImportView.as_view(), name="index")]
+        return [p for p in super().get_urlpatterns() if p.name not in self.unused_views]
 
 
 class ApiTokenViewSet(ModelViewSet):

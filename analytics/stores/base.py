@@ -7,7 +7,7 @@ both stores follow the plan, which is why the contract suite can demand identica
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import InterfaceError, OperationalError
 
@@ -46,10 +46,13 @@ class ReachQuery:
 class ReachRow:
     key: tuple
     views: int
-    viewers: int
+    viewers: int  # exact, or (exact=False) a sum of per-cell distinct counts: an upper bound
     exact: bool
     watch_seconds: int
     completions: int
+    # A lower bound: the largest exact distinct count among the cells summed into this row
+    # (= viewers when exact). Small-cell suppression must test this, not `viewers`.
+    viewers_floor: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class Plan:
     split: tuple[str, ...] = ()
     exact: bool = True
     empty: bool = False
+    # Whole-campaign plans: the campaign's report is final (its table is frozen as it is).
+    campaign_final: bool = False
 
 
 def _series_for_grade_band(code):
@@ -89,17 +94,18 @@ def _series_for_grade_band(code):
     )
 
 
-def _campaign_window(campaign_id):
+def _campaign(campaign_id):
     from courses.models import Campaign
 
     try:
-        campaign = Campaign.objects.get(pk=campaign_id)
-    except Campaign.DoesNotExist as error:
+        return Campaign.objects.only("starts_on", "ends_on", "report_final").get(pk=campaign_id)
+    except (Campaign.DoesNotExist, ValueError, TypeError) as error:
         raise QueryError("没有这个假期活动") from error
-    return campaign.starts_on, campaign.ends_on
 
 
-def plan(query: ReachQuery, by=()) -> Plan:
+def plan(query: ReachQuery, by=(), *, campaign_table=True) -> Plan:
+    """How to answer `query`. `campaign_table=False`: answer a whole campaign from the daily
+    table (when the campaign table does not hold all of the campaign's plays)."""
     by = tuple(by)
     unknown = [name for name in by if name not in BY_DIMENSIONS]
     if unknown or len(set(by)) != len(by):
@@ -139,12 +145,14 @@ def plan(query: ReachQuery, by=()) -> Plan:
 
     date_from, date_to = query.date_from, query.date_to
     period = "daily"
+    final = False
     if query.campaign is not None:
-        starts, ends = _campaign_window(query.campaign)
+        campaign = _campaign(query.campaign)
+        starts, ends, final = campaign.starts_on, campaign.ends_on, campaign.report_final
         whole = date_from in (None, starts) and date_to in (None, ends)
         date_from = max(date_from or starts, starts)
         date_to = min(date_to or ends, ends)
-        if whole and "day" not in by:
+        if whole and "day" not in by and campaign_table:
             period = "campaign"
     if date_from and date_to and date_from > date_to:
         raise QueryError("开始日期不能晚于结束日期")
@@ -171,13 +179,17 @@ def plan(query: ReachQuery, by=()) -> Plan:
         split=split,
         exact=exact,
         empty=any(not values for values in filters.values()),
+        campaign_final=final and period == "campaign",
     )
 
 
 class AnalyticsStore(ABC):
     name = "base"
-    # Errors meaning "cannot write now, try again later": the beat endpoint spools on these.
-    unavailable_errors: tuple = (OperationalError, InterfaceError)
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        """True for errors meaning "cannot write now, try again later" (the spool keeps the
+        beats and retries); anything else is a refused beat."""
+        return isinstance(error, (OperationalError, InterfaceError))
 
     @abstractmethod
     def ingest(self, beats) -> int:
@@ -189,7 +201,12 @@ class AnalyticsStore(ABC):
 
     @abstractmethod
     def reach(self, query: ReachQuery, by=()) -> list[ReachRow]:
-        """Reach rows grouped by `by`, sorted by key; rows that are all zero are left out."""
+        """Reach rows grouped by `by`, sorted by key, from the rollups as they are (the
+        scheduler rolls up every 30 s; `flush()` first if you need the last second)."""
+
+    @abstractmethod
+    def rolled_up_at(self):
+        """When the rollups were last brought up to date (aware datetime), or None."""
 
     @abstractmethod
     def count_page_view(self, *, day, kind, district="", school_id=0, page_id=0, document_id=0):
@@ -206,6 +223,14 @@ class AnalyticsStore(ABC):
     @abstractmethod
     def forget_viewers(self, *, days=(), campaign_ids=()):
         """Deletes the viewer-uniqueness rows of closed days and campaigns."""
+
+
+def retention_cutoff(today=None):
+    """The first day whose raw plays are still kept."""
+    from analytics import conf, privacy
+
+    today = today or privacy.local_day(privacy.now())
+    return today - timedelta(days=conf.get("ANALYTICS_RAW_RETENTION_DAYS"))
 
 
 def sort_rows(rows):

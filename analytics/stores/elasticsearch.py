@@ -1,47 +1,37 @@
 """The Elasticsearch store (ANALYTICS_STORE=elasticsearch): for a province or the national
-platform, where raw plays outgrow one PostgreSQL server.
+platform, where the raw plays outgrow one PostgreSQL server.
 
-One document per play, `_id = play_id`, written with external versioning (version = the
-highest seq merged into it) so an older snapshot can never overwrite a newer one. Reports use
-composite aggregations, which page through any number of groups. Unique viewers are exact
-(composite buckets of the pseudonym) where the plan says they can be; for ad-hoc ranges they
-are a sum of per-day cardinality estimates, flagged approximate, like the SQL store's sums.
-Page views and kit downloads stay in SQL: they are small counters.
+Raw plays are documents (`_id = play_id`, strict mapping, written with `elasticsearch.dsl`'s
+mapping and the bulk helper). A beat merges into its document with optimistic concurrency
+(`if_seq_no`/`if_primary_term`; `create` for a new play): a max-merge of several fields cannot
+be made safe with an external version (two writers with the same seq could each lower a field
+of the other), so a conflicting write re-reads the document, merges again and retries, and
+raises (the spool keeps the beats) rather than dropping anything.
+
+Rollups are the same as the SQL store's, into the same SQL tables (analytics.stores.tables):
+a rollup reads the dirty documents, lets analytics.rollups compute what they add, and writes it
+in one SQL transaction together with an outbox row per play; the documents are then marked
+rolled (a painless script), and the outbox rows deleted. After a crash in between, the next
+rollup applies the outbox first, so nothing is added twice. Reports therefore read small SQL
+tables: identical numbers to the SQL store, history that survives the deletion of raw
+documents after the retention window, finalised campaigns that stay frozen, and report
+latency independent of the number of plays.
 """
 
-from collections import defaultdict
 from datetime import UTC, date, datetime
 
+from django.db import connections, transaction
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
-from elasticsearch.dsl import (
-    Boolean,
-    Date,
-    Document,
-    Integer,
-    Keyword,
-    Long,
-    MetaField,
-    Q,
-    Search,
-)
+from elasticsearch.dsl import Boolean, Date, Document, Integer, Keyword, Long, MetaField, Search
 
-from analytics import conf, protocol
+from analytics import conf, protocol, rollups
+from analytics.models import RollupOutbox
 from analytics.protocol import PlayState
-from analytics.stores.base import AnalyticsStore, ReachRow, plan, sort_rows
-from analytics.stores.sql import SQLStore
+from analytics.stores import tables
+from analytics.stores.base import AnalyticsStore
+from analytics.stores.statements import sqlite_writer
 
-COMPOSITE_PAGE = 1000
-# Below this many distinct values per bucket, cardinality counts are close to exact.
-PRECISION_THRESHOLD = 40000
-# The document field of each reach dimension.
-FIELDS = {
-    "day": "day",
-    "district": "district",
-    "school": "school_id",
-    "track": "track",
-    "series": "series_id",
-    "lesson": "lesson_id",
-}
+WRITE_ATTEMPTS = 8
 
 
 class PlayDocument(Document):
@@ -52,13 +42,13 @@ class PlayDocument(Document):
     lesson_id = Integer()
     series_id = Integer()
     track = Keyword()
-    campaign_id = Integer()
     day = Date(format="yyyy-MM-dd")
     district = Keyword()
     school_id = Integer()
     via = Keyword()
-    day_viewer = Long()
-    campaign_viewer = Long()
+    day_viewer = Long()  # 0 once counted (see analytics.rollups.Rolled.forget_viewers)
+    campaign_ids = Integer()  # arrays, in the same order
+    campaign_viewers = Long()
     started_at = Date()
     seq = Integer()
     watched_s = Integer()
@@ -66,129 +56,197 @@ class PlayDocument(Document):
     duration_s = Integer()
     counted = Boolean()
     completed = Boolean()
-    # What the play adds to reports (only counted plays count), summed by aggregations.
-    views = Integer()
-    watch_seconds = Integer()
-    completions = Integer()
+    dirty = Boolean()
+    rolled_counted = Boolean()
+    rolled_watched = Integer()
+    rolled_completed = Boolean()
 
     class Meta:
         dynamic = MetaField("strict")
+
+
+MERGED_FIELDS = ("seq", "watched_s", "max_pos_s", "duration_s", "counted", "completed")
+
+# Marks a document rolled up; a beat merged since the rollup read it leaves it dirty.
+MARK_ROLLED = """
+ctx._source.rolled_counted = params.rc;
+ctx._source.rolled_watched = params.rw;
+ctx._source.rolled_completed = params.rf;
+if (params.forget) {
+  ctx._source.day_viewer = 0;
+  def viewers = ctx._source.campaign_viewers;
+  if (viewers != null) { for (int i = 0; i < viewers.size(); i++) { viewers[i] = 0; } }
+}
+ctx._source.dirty = ctx._source.watched_s != params.w || ctx._source.counted != params.c
+  || ctx._source.completed != params.f;
+"""
+
+
+class TemporarilyRefused(Exception):
+    """Elasticsearch refused writes for now (429/5xx per item, or endless conflicts)."""
 
 
 def index_name():
     return f"{conf.get('ANALYTICS_ES_INDEX_PREFIX')}-plays"
 
 
-def play_source(token, state: PlayState) -> dict:
-    counted, completed = state.counted, state.completed
+def new_source(token, state: PlayState) -> dict:
     return {
         "play_id": token.play_id.hex,
         "kind": token.kind,
         "lesson_id": token.page_id,
         "series_id": token.series_id,
         "track": token.track,
-        "campaign_id": token.campaign_id,
         "day": token.day.isoformat(),
         "district": token.district,
         "school_id": token.school_id,
         "via": token.via,
         "day_viewer": token.day_viewer,
-        "campaign_viewer": token.campaign_viewer,
+        "campaign_ids": [c for c, _ in token.campaigns],
+        "campaign_viewers": [v for _, v in token.campaigns],
         "started_at": datetime.fromtimestamp(token.issued_at, tz=UTC).isoformat(),
-        "seq": state.seq,
-        "watched_s": state.watched_s,
-        "max_pos_s": state.max_pos_s,
-        "duration_s": state.duration_s,
-        "counted": counted,
-        "completed": completed,
-        "views": int(counted),
-        "watch_seconds": state.watched_s if counted else 0,
-        "completions": int(counted and completed),
+        **{name: getattr(state, name) for name in MERGED_FIELDS},
+        "dirty": True,
+        "rolled_counted": False,
+        "rolled_watched": 0,
+        "rolled_completed": False,
     }
 
 
-def base_search(p, *, using=None, index=None) -> Search:
-    """The filtered search of a plan (counted plays only), without aggregations."""
-    search = Search(using=using, index=index or index_name()).extra(size=0, track_total_hits=False)
-    filters = [Q("term", counted=True)]
-    if p.period == "campaign":
-        filters.append(Q("term", campaign_id=p.campaign_id))
-    else:
-        bounds = {}
-        if p.date_from:
-            bounds["gte"] = p.date_from.isoformat()
-        if p.date_to:
-            bounds["lte"] = p.date_to.isoformat()
-        if bounds:
-            filters.append(Q("range", day=bounds))
-    for dim, values in sorted(p.filters.items()):
-        filters.append(Q("terms", **{FIELDS[dim]: list(values)}))
-    return search.query(Q("bool", filter=filters))
+def state_of(source) -> PlayState:
+    return PlayState(*(source[name] for name in MERGED_FIELDS))
 
 
-def _source(dim):
-    if dim == "day":
-        return {
-            dim: {
-                "date_histogram": {
-                    "field": "day",
-                    "calendar_interval": "1d",
-                    "format": "yyyy-MM-dd",
+def write_actions(index, found_docs, pending) -> list[dict]:
+    """Bulk actions merging `pending` ({id: (token, state)}) into the documents `mget` found:
+    create for a new play, a conditional index for an existing one, nothing if it is unchanged."""
+    actions = []
+    for doc in found_docs:
+        token, state = pending[doc["_id"]]
+        if not doc.get("found"):
+            actions.append(
+                {
+                    "_op_type": "create",
+                    "_index": index,
+                    "_id": doc["_id"],
+                    "_source": new_source(token, state),
                 }
+            )
+            continue
+        source = doc["_source"]
+        current = state_of(source)
+        merged = current.merge(state)
+        if merged == current:
+            continue  # a duplicate or an older snapshot: nothing to write
+        actions.append(
+            {
+                "_op_type": "index",
+                "_index": index,
+                "_id": doc["_id"],
+                "if_seq_no": doc["_seq_no"],
+                "if_primary_term": doc["_primary_term"],
+                "_source": {
+                    **source,
+                    **{name: getattr(merged, name) for name in MERGED_FIELDS},
+                    "dirty": True,
+                },
             }
+        )
+    return actions
+
+
+def conflicted_ids(errors) -> list[str]:
+    """The ids to merge again (written meanwhile: 409) among a bulk's failed items; raises for
+    anything else: TemporarilyRefused (retry later) or ValueError (a refused document)."""
+    conflicted = []
+    for error in errors:
+        item = next(iter(error.values()))
+        status = item.get("status", 0)
+        if status == 409:
+            conflicted.append(item["_id"])
+        elif status == 429 or status >= 500:
+            raise TemporarilyRefused(f"Elasticsearch 暂时拒绝写入：{item.get('error')}")
+        else:
+            raise ValueError(f"Elasticsearch 拒绝了播放记录：{item.get('error')}")
+    return conflicted
+
+
+def dirty_search(index, size) -> Search:
+    """The documents a rollup must look at."""
+    return (
+        Search(index=index)
+        .filter("term", dirty=True)
+        .sort("_doc")
+        .extra(size=size, track_total_hits=False)
+    )
+
+
+def mark_actions(index, outbox_rows) -> list[dict]:
+    return [
+        {
+            "_op_type": "update",
+            "_index": index,
+            "_id": row["play_id"],
+            "retry_on_conflict": 5,
+            "script": {
+                "source": MARK_ROLLED,
+                "lang": "painless",
+                "params": {
+                    "rc": row["rolled_counted"],
+                    "rw": row["rolled_watched"],
+                    "rf": row["rolled_completed"],
+                    "forget": row["forget_viewers"],
+                    "w": row["watched_s"],
+                    "c": row["counted"],
+                    "f": row["completed"],
+                },
+            },
         }
-    return {dim: {"terms": {"field": FIELDS.get(dim, dim)}}}
+        for row in outbox_rows
+    ]
 
 
-def groups_search(p, *, after=None, using=None, index=None) -> Search:
-    """Composite buckets of (by + split) with the sums, and per-bucket cardinality of viewers
-    when the plan says viewers cannot be exact."""
-    search = base_search(p, using=using, index=index)
-    viewer = "campaign_viewer" if p.period == "campaign" else "day_viewer"
-    dims = [*p.by, *p.split]
-    composite = {
-        "sources": [_source(d) for d in dims] or [_source("__all")],
-        "size": COMPOSITE_PAGE,
-    }
-    if after:
-        composite["after"] = after
-    agg = search.aggs.bucket("groups", "composite", **composite)
-    agg.metric("views", "sum", field="views")
-    agg.metric("watch_seconds", "sum", field="watch_seconds")
-    agg.metric("completions", "sum", field="completions")
-    if not p.exact:
-        agg.metric("viewers", "cardinality", field=viewer, precision_threshold=PRECISION_THRESHOLD)
-    return search
+def raw_play(doc_id, source) -> rollups.RawPlay:
+    return rollups.RawPlay(
+        doc_id,
+        date.fromisoformat(source["day"]),
+        tuple(
+            zip(source.get("campaign_ids") or (), source.get("campaign_viewers") or (), strict=True)
+        ),
+        source["district"],
+        source["school_id"],
+        source["track"],
+        source["series_id"],
+        source["lesson_id"],
+        source["day_viewer"],
+        source["watched_s"],
+        source["counted"],
+        source["completed"],
+        source["rolled_counted"],
+        source["rolled_watched"],
+        source["rolled_completed"],
+    )
 
 
-def viewers_search(p, *, after=None, using=None, index=None) -> Search:
-    """Composite buckets of (by + viewer): their number per group is the exact viewer count."""
-    search = base_search(p, using=using, index=index)
-    viewer = "campaign_viewer" if p.period == "campaign" else "day_viewer"
-    sources = [_source(d) for d in p.by] + [{"viewer": {"terms": {"field": viewer}}}]
-    composite = {"sources": sources, "size": COMPOSITE_PAGE}
-    if after:
-        composite["after"] = after
-    search.aggs.bucket("viewers", "composite", **composite)
-    return search
+OUTBOX_FIELDS = [
+    "play_id",
+    "rolled_counted",
+    "rolled_watched",
+    "rolled_completed",
+    "forget_viewers",
+    "watched_s",
+    "counted",
+    "completed",
+]
 
 
-def _key(p, bucket_key):
-    values = []
-    for dim in p.by:
-        value = bucket_key[dim]
-        values.append(date.fromisoformat(value) if dim == "day" else value)
-    return tuple(values)
-
-
-class ElasticsearchStore(AnalyticsStore):
+class ElasticsearchStore(tables.RollupTablesMixin, AnalyticsStore):
     name = "elasticsearch"
-    unavailable_errors = (TransportError, ConnectionError)
 
-    def __init__(self, client=None, index=None):
+    def __init__(self, client=None, index=None, alias=None):
         self._client = client
         self._index = index
-        self._counters = SQLStore()
+        self._alias = alias  # the SQL database of the rollup tables
         self._index_ready = False
 
     @property
@@ -201,6 +259,17 @@ class ElasticsearchStore(AnalyticsStore):
     def index(self):
         return self._index or index_name()
 
+    @property
+    def alias(self):
+        return self._alias or conf.get("ANALYTICS_DB_ALIAS")
+
+    def is_unavailable(self, error):
+        if isinstance(error, (TransportError, ConnectionError, TemporarilyRefused)):
+            return True
+        if isinstance(error, ApiError):
+            return error.meta.status == 429 or error.meta.status >= 500
+        return super().is_unavailable(error)
+
     def ensure_index(self):
         """Creates the index with its strict mapping, once per process."""
         if self._index_ready:
@@ -212,104 +281,97 @@ class ElasticsearchStore(AnalyticsStore):
     # --- ingestion ---------------------------------------------------------------------
 
     def ingest(self, beats) -> int:
-        self.ensure_index()
         merged = protocol.merge_beats(beats)
+        if not merged:
+            return 0
+        self.ensure_index()
         pending = {play_id.hex: pair for play_id, pair in merged.items()}
-        for _attempt in range(5):
-            if not pending:
-                break
+        for _attempt in range(WRITE_ATTEMPTS):
             found = self.client.mget(index=self.index, ids=list(pending))["docs"]
-            actions = []
-            for doc in found:
-                token, state = pending[doc["_id"]]
-                if doc.get("found"):
-                    src = doc["_source"]
-                    state = state.merge(
-                        PlayState(src["seq"], src["watched_s"], src["max_pos_s"], src["duration_s"])
-                    )
-                actions.append(
-                    {
-                        "_op_type": "index",
-                        "_index": self.index,
-                        "_id": doc["_id"],
-                        "version": state.seq,
-                        "version_type": "external_gte",
-                        "_source": play_source(token, state),
-                    }
-                )
+            actions = write_actions(self.index, found, pending)
+            if not actions:
+                return len(merged)
             _ok, errors = helpers.bulk(self.client, actions, raise_on_error=False)
-            conflicted = {}
-            for error in errors:
-                item = error.get("index", {})
-                if item.get("status") != 409:
-                    raise ApiError(
-                        f"写入 Elasticsearch 失败：{item.get('error')}", meta=None, body=item
-                    )
-                conflicted[item["_id"]] = pending[item["_id"]]
-            # A newer snapshot was written meanwhile: merge with it and try again.
-            pending = conflicted
-        return len(merged)
+            pending = {play_id: pending[play_id] for play_id in conflicted_ids(errors)}
+            if not pending:
+                return len(merged)
+        raise TemporarilyRefused(f"{len(pending)} 条播放记录反复发生写入冲突")
+
+    # --- rollups -----------------------------------------------------------------------
 
     def flush(self) -> int:
-        self.client.indices.refresh(index=self.index)
-        return 0
+        self.ensure_index()
+        return self._roll_up_everything()
 
-    # --- reports -----------------------------------------------------------------------
+    def _rollup_batch(self, batch) -> int:
+        alias = self.alias
+        with sqlite_writer(connections[alias]), transaction.atomic(using=alias):
+            tables.lock(alias)  # one rollup at a time, also across the outbox
+            self._apply_outbox()
+            self.client.indices.refresh(index=self.index)
+            response = self.client.search(
+                index=self.index, **dirty_search(self.index, batch).to_dict()
+            )
+            plays = [raw_play(hit["_id"], hit["_source"]) for hit in response["hits"]["hits"]]
+            if not plays:
+                return 0
+            open_days, open_campaigns = tables.open_windows(
+                alias, {p.day for p in plays}, {c for p in plays for c, _ in p.campaigns}
+            )
+            result = rollups.roll_up(plays, open_days, open_campaigns)
+            tables.apply(alias, result)
+            RollupOutbox.objects.using(alias).bulk_create(
+                RollupOutbox(
+                    play_id=r.ref,
+                    rolled_counted=r.rolled_counted,
+                    rolled_watched=r.rolled_watched,
+                    rolled_completed=r.rolled_completed,
+                    forget_viewers=r.forget_viewers,
+                    watched_s=r.watched_s,
+                    counted=r.counted,
+                    completed=r.completed,
+                )
+                for r in result.plays
+            )
+        with transaction.atomic(using=alias):
+            self._apply_outbox()
+        return len(plays)
 
-    def _pages(self, build, p, name):
-        after = None
-        while True:
-            response = build(p, after=after, using=self.client, index=self.index).execute()
-            agg = getattr(response.aggregations, name)
-            yield from agg.buckets
-            after = getattr(agg, "after_key", None)
-            if not agg.buckets or after is None:
-                return
-            after = after.to_dict()
-
-    def reach(self, query, by=()):
-        p = plan(query, by)
-        if p.empty:
-            return []
-        self.flush()
-        sums = defaultdict(lambda: [0, 0, 0, 0])
-        for bucket in self._pages(groups_search, p, "groups"):
-            key = _key(p, bucket.key.to_dict())
-            row = sums[key]
-            row[0] += int(bucket.views.value or 0)
-            row[2] += int(bucket.watch_seconds.value or 0)
-            row[3] += int(bucket.completions.value or 0)
-            if not p.exact:
-                row[1] += int(bucket.viewers.value or 0)
-        if p.exact:
-            for bucket in self._pages(viewers_search, p, "viewers"):
-                sums[_key(p, bucket.key.to_dict())][1] += 1
-        return sort_rows(
-            ReachRow(key, views, viewers, p.exact, watch, completions)
-            for key, (views, viewers, watch, completions) in sums.items()
-            if views or viewers or watch or completions
+    def _apply_outbox(self):
+        outbox = RollupOutbox.objects.using(self.alias)
+        rows = list(outbox.values(*OUTBOX_FIELDS))
+        if not rows:
+            return
+        _ok, errors = helpers.bulk(
+            self.client, mark_actions(self.index, rows), raise_on_error=False, refresh=True
         )
+        failed = [e for e in errors if next(iter(e.values())).get("status") != 404]
+        if failed:  # 404: retention deleted the document meanwhile
+            raise TemporarilyRefused(f"无法标记已汇总的播放记录：{failed[:1]}")
+        outbox.filter(play_id__in=[row["play_id"] for row in rows]).delete()
 
-    # --- counters stay in SQL ----------------------------------------------------------
-
-    def count_page_view(self, **kwargs):
-        return self._counters.count_page_view(**kwargs)
-
-    def page_views(self, query, by=(), kind="page"):
-        return self._counters.page_views(query, by, kind)
-
-    # --- retention ---------------------------------------------------------------------
+    # --- retention (reports and counters: tables.RollupTablesMixin) ----------------------
 
     def delete_plays_before(self, day) -> int:
+        self.flush()  # nothing may be deleted before it is in the rollups
         result = self.client.delete_by_query(
             index=self.index,
-            query={"range": {"day": {"lt": day.isoformat()}}},
+            query={
+                "bool": {
+                    "filter": [
+                        {"range": {"day": {"lt": day.isoformat()}}},
+                        {"term": {"dirty": False}},
+                    ]
+                }
+            },
             refresh=True,
             conflicts="proceed",
         )
         return result.get("deleted", 0)
 
-    def forget_viewers(self, *, days=(), campaign_ids=()):
-        # Pseudonyms live in the play documents until retention deletes them; with their salt
-        # gone they can no longer be linked to a device. Nothing else to delete here.
-        return None
+    def forget_viewers(self, *, days=(), campaign_ids=(), days_before=None):
+        # The viewer tables are the SQL ones; the documents' pseudonyms are erased once counted
+        # and go with the documents at the end of the retention window.
+        tables.forget_viewers(
+            self.alias, days=days, campaign_ids=campaign_ids, days_before=days_before
+        )

@@ -1,32 +1,71 @@
-"""Fixtures for the analytics tests: a published catalogue, play starts and beats."""
+"""Fixtures for the analytics tests: a published catalogue, play starts and beats.
 
+The catalogue (pages, a kit, documents) is built once per test module inside an outer
+transaction; every test runs in a savepoint of it (pytest-django's usual per-test
+transaction) and gets fresh copies of the pages, so a test that changes a page changes nothing
+for the next one. The outer transaction is rolled back when the module is done. Modules with
+live-server (transactional) tests build their own catalogue instead.
+"""
+
+import shutil
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
-from analytics import content, privacy, tokens
+from analytics import content, ingest, privacy, tokens
 from analytics.content import Attribution
-from analytics.protocol import Beat
+from analytics.protocol import make_beat
 from analytics.stores.sql import SQLStore
 
 
 @pytest.fixture(autouse=True)
-def _fresh_analytics_caches(settings, tmp_path):
-    # Salts, pages and campaigns are cached in-process; every test starts from its own database.
+def _fresh_analytics_state(settings, tmp_path):
+    # Salts, pages and campaigns are cached in-process; every test starts from its own database
+    # (its own spool and no flusher thread: the root conftest).
     content.clear_cache()
     privacy.forget_cached_salts()
-    settings.ANALYTICS_SPOOL_DIR = str(tmp_path / "spool")
+    ingest._flusher_state.update(unavailable=False, backlog=0)
+    ingest._down_since[0] = 0.0
     yield
     content.clear_cache()
     privacy.forget_cached_salts()
 
 
-@pytest.fixture
-def site(db):
+@pytest.fixture(scope="module")
+def catalogue(django_db_setup, django_db_blocker, tmp_path_factory):
     from courses.factories import sample_site
 
-    return sample_site(lessons=3)
+    media = tmp_path_factory.mktemp("catalogue-media")
+    outer = transaction.atomic()
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        outer.__enter__()
+        site = sample_site(lessons=3)
+    site.media_root = media
+    yield site
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def _fresh(value):
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    if hasattr(value, "_meta") and getattr(value, "pk", None):
+        model = value.specific_class if hasattr(value, "specific_class") else type(value)
+        return model.objects.get(pk=value.pk)
+    return value
+
+
+@pytest.fixture
+def site(catalogue, db, settings):
+    """The module's catalogue, as fresh instances (and its documents' files in place)."""
+    media = settings.MEDIA_ROOT
+    shutil.copytree(catalogue.media_root, media, dirs_exist_ok=True)
+    return SimpleNamespace(**{name: _fresh(value) for name, value in vars(catalogue).items()})
 
 
 @pytest.fixture
@@ -34,18 +73,25 @@ def sql_store():
     return SQLStore()
 
 
+def flush():
+    """What the flusher thread and the scheduler do: spool → store → rollups."""
+    from analytics.stores import get_store
+
+    result = ingest.flush_spool()
+    assert result.unavailable is None, result.unavailable
+    get_store().flush()
+    return result
+
+
 def make_token(lesson, *, day_offset=0, viewer="viewer-0001", district="", school_id=0, now=None):
     """A play token for `lesson`, issued `day_offset` days ago (as if started then)."""
     now = (time.time() if now is None else now) - day_offset * 86400
     described = content.describe(lesson.pk)
-    token, value = tokens.start(
-        described, Attribution(district, school_id, "link"), viewer, now=now
-    )
-    return token, value
+    return tokens.start(described, Attribution(district, school_id, "link"), viewer, now=now)
 
 
 def beat(token, seq, watched, duration=600, max_pos=None):
-    return Beat(token, seq, watched, watched if max_pos is None else max_pos, duration)
+    return make_beat(token, seq, watched, watched if max_pos is None else max_pos, duration)
 
 
 def new_play_id():

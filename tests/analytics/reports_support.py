@@ -1,12 +1,17 @@
 """Helpers for the reports' tests: a small catalogue, people in each role, and plays.
 
-Plain functions rather than fixtures, so tests/analytics/conftest.py stays the core's.
+Plain functions rather than fixtures, so tests/analytics/conftest.py stays the core's; plus
+`module_data`, which builds a module's starting data once instead of before every test.
 """
 
 import datetime
+import sys
 from types import SimpleNamespace
 
+import pytest
 from django.contrib.auth.models import Group
+from django.db import transaction
+from django.test import override_settings
 from wagtail.models import Page, Site
 
 from analytics.reports.factories import ensure_report_permissions
@@ -30,6 +35,41 @@ from sunshine.roles.factories import (
 
 HEPING, SHENHE, XINMIN = "210102", "210103", "210181"
 DAY = datetime.date(2024, 1, 22)
+
+
+def module_data(name, build):
+    """A fixture `name` whose data `build()` makes once per test module: Django's
+    setUpTestData for pytest functions. The data is made inside a transaction that is rolled
+    back after the module's last test; each test runs in a savepoint inside it (pytest-django's
+    usual per-test transaction), so every test starts from exactly the same rows and nothing
+    leaks into other modules. What `build()` returns is shared by the module's tests: read it,
+    and re-fetch from the database anything a test changes.
+
+        city = module_data("city", build_city)   # at module level, then use `city` in tests
+    """
+
+    @pytest.fixture(scope="module", name=name)
+    def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+        # What tests/conftest.py and tests/analytics/conftest.py set per test, for the build.
+        isolated = override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            ANALYTICS_SPOOL_DIR=str(tmp_path_factory.mktemp("spool")),
+            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        )
+        with django_db_blocker.unblock(), isolated:
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                value = build()
+            except BaseException:
+                atomic.__exit__(*sys.exc_info())
+                raise
+        yield value
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+    return shared
 
 
 def district(code):
@@ -107,9 +147,18 @@ def editor():
 
 
 def play(
-    page, *, day=DAY, district_code="", school_obj=None, viewer="viewer", watched=120, duration=600
+    page,
+    *,
+    day=DAY,
+    district_code="",
+    school_obj=None,
+    viewer="viewer",
+    watched=120,
+    duration=600,
+    flush=True,
 ):
-    """One play, as the beacon would record it (start + final beat)."""
+    """One play, as the beacon would record it (start + final beat), rolled up unless
+    `flush=False` (then roll up once with `get_store().flush()` after many)."""
     from analytics.stores import record_play
 
     return record_play(
@@ -120,14 +169,18 @@ def play(
         viewer=viewer,
         watched_s=watched,
         duration_s=duration,
+        flush=flush,
     )
 
 
 def plays(page, count, **kwargs):
-    """`count` plays by `count` different viewers."""
+    """`count` plays by `count` different viewers, rolled up once."""
+    from analytics.stores import get_store
+
     prefix = kwargs.pop("viewer", "viewer")
     for index in range(count):
-        play(page, viewer=f"{prefix}-{index}", **kwargs)
+        play(page, viewer=f"{prefix}-{index}", flush=False, **kwargs)
+    get_store().flush()
 
 
 def in_group(user, name):

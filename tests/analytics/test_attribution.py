@@ -101,22 +101,62 @@ def test_the_picker_lists_districts_then_a_districts_schools(client):
     assert schools == [{"code": "HP003", "name": "和平三校"}]
 
 
-def test_the_picker_include_is_static_and_only_for_visitors_without_an_account(rf):
+def test_the_picker_is_on_pages_with_a_player_only(client):
+    """Decided on the server from the page alone (so the page cache may keep it): a lesson,
+    lecture or live replay with a video has it; a kit page, a lesson without a video and the
+    home page do not."""
+    from media_pipeline.factories import ReadyVideoFactory
+    from tests.analytics.reports_support import catalogue
+
+    site = catalogue()
+    watched, without_video = site.lessons[0], site.lessons[1]
+    watched.video = ReadyVideoFactory()
+    watched.save_revision().publish()
+
+    def has_picker(page):
+        response = client.get(page.url)
+        assert response.status_code == 200
+        return 'id="sunshine-picker"' in response.content.decode()
+
+    assert has_picker(watched)
+    assert not has_picker(without_video)
+    assert not has_picker(site.kit)
+    assert not has_picker(site.home)
+
+
+def test_the_picker_markup_is_accessible_and_links_the_privacy_notice(rf):
+    from types import SimpleNamespace
+
     from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    html = render_to_string(
+        "analytics/attribution_picker.html", {"page": SimpleNamespace(video_id=7)}, request
+    )
+    assert 'id="sunshine-picker"' in html and " hidden" in html  # shown by the script
+    assert "/r/places.json" in html
+    assert 'href="/privacy/statistics/"' in html
+    assert 'role="status"' in html  # where the script announces it
+    assert 'id="sunshine-picker-error"' in html
+    assert 'aria-describedby="sunshine-picker-hint"' in html
+    assert "novalidate" in html  # our own Chinese error, not the browser's bubble
+
+
+def test_signed_in_accounts_never_get_the_picker(rf):
+    from types import SimpleNamespace
+
     from django.template.loader import render_to_string
 
     from sunshine.roles.factories import TeacherFactory
 
     request = rf.get("/")
-    request.user = AnonymousUser()
-    html = render_to_string("analytics/attribution_picker.html", request=request)
-    assert 'id="sunshine-picker"' in html and "hidden" in html
-    assert "/r/places.json" in html
-
     request.user = TeacherFactory()
-    assert "sunshine-picker" not in render_to_string(
-        "analytics/attribution_picker.html", request=request
+    html = render_to_string(
+        "analytics/attribution_picker.html", {"page": SimpleNamespace(video_id=7)}, request
     )
+    assert "sunshine-picker" not in html
 
 
 def test_poster_links_point_at_the_public_site(settings):

@@ -9,14 +9,18 @@ from django.utils import timezone
 from analytics.models import ClassMeeting
 from analytics.reports.data import build_report
 from analytics.reports.params import build_request
-from tests.analytics.reports_support import HEPING, SHENHE, catalogue, editor, school, teacher
+from tests.analytics.reports_support import (
+    HEPING,
+    SHENHE,
+    catalogue,
+    editor,
+    module_data,
+    school,
+    teacher,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site():
-    return catalogue()
+site = module_data("site", catalogue)
 
 
 def record(client, kit, **data):
@@ -106,5 +110,6 @@ def test_reports_count_meetings_and_students_per_district_and_school(client, sit
 
     by_school = build_report(build_request(by="school", district=HEPING))
     school_rows = {row.key: row for row in by_school.rows}
-    assert school_rows[heping_school.pk].class_meetings == 2
+    assert school_rows[(HEPING, heping_school.pk)].class_meetings == 2
+    assert school_rows[(HEPING, 0)].class_meetings == 0
     assert by_school.total.class_meeting_students == 60

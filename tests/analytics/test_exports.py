@@ -1,8 +1,10 @@
 """Exports: xlsx that openpyxl (and Excel) read back with Chinese headings, CSV that starts with
-the UTF-8 BOM so Excel on Windows shows the Chinese, and small cells suppressed."""
+the UTF-8 BOM so Excel on Windows shows the Chinese, and small cells suppressed so that no
+export, and no pair of exports, gives a small cell back."""
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -10,13 +12,17 @@ from openpyxl import load_workbook
 from analytics.reports.data import ReportRow
 from analytics.reports.suppression import HIDDEN, SMALL, apply_suppression, published
 from tests.analytics.reports_support import (
+    DAY,
     HEPING,
     SHENHE,
     XINMIN,
     catalogue,
     city_staff,
     district,
+    module_data,
+    play,
     plays,
+    school,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +39,16 @@ HEADINGS = [
 ]
 
 
-@pytest.fixture
-def city():
+def build_city():
     """和平区 3 viewers (small), 沈河区 8, 新民市 20; everything else zero."""
     site = catalogue()
     plays(site.lessons[0], 3, district_code=HEPING, viewer="h")
     plays(site.lessons[0], 8, district_code=SHENHE, viewer="s")
     plays(site.lessons[0], 20, district_code=XINMIN, viewer="x")
     return site
+
+
+city = module_data("city", build_city)
 
 
 def export(client, fmt, by="district", **params):
@@ -119,8 +127,15 @@ def test_the_export_file_is_named_after_the_report_and_range(client, city):
     assert "reach-day-20240101-20240131.xlsx" in response["Content-Disposition"]
 
 
-def row(key, viewers, views=None):
-    return ReportRow(key=key, label=str(key), viewers=viewers, views=views or viewers)
+def row(key, viewers, views=None, floor=None, group=None):
+    return ReportRow(
+        key=key,
+        label=str(key),
+        viewers=viewers,
+        viewers_floor=viewers if floor is None else floor,
+        views=views or viewers,
+        group_key=group,
+    )
 
 
 def test_suppression_rules():
@@ -147,3 +162,114 @@ def test_no_small_cells_means_nothing_hidden_and_a_small_total_is_suppressed():
 
 def test_district_names_come_from_the_directory():
     assert district(XINMIN).name == "新民市"
+
+
+def test_a_child_counted_on_several_days_is_still_a_small_cell():
+    # 7 by the daily counts (an upper bound), but never more than 2 on any one day.
+    rows = [row("a", 7, floor=2), row("b", 30), row("c", 40)]
+    apply_suppression(rows, row("total", 77, floor=40))
+    assert [r.suppressed for r in rows] == ["small", "merged", ""]
+
+
+def test_each_group_hides_its_own_complement():
+    rows = [
+        row("h-small", 2, group="和平"),
+        row("h-big", 12, group="和平"),
+        row("h-bigger", 30, group="和平"),
+        row("s-one", 8, group="沈河"),
+        row("s-two", 9, group="沈河"),
+    ]
+    apply_suppression(rows, row("total", 61))
+    # 和平's subtotal is public (the district report): its small school needs a partner there.
+    assert [r.suppressed for r in rows] == ["small", "merged", "", "", ""]
+
+
+def test_a_group_hidden_one_level_up_hides_a_cell_too():
+    # 沈河 is the district report's complementary cell, so something of it goes here as well:
+    # otherwise this table's total minus its visible cells would give 和平's only school.
+    rows = [
+        row("h-only", 2, group="和平"),
+        row("s-one", 8, group="沈河"),
+        row("s-two", 9, group="沈河"),
+    ]
+    apply_suppression(rows, row("total", 19), hidden_groups={"和平", "沈河"})
+    assert [r.suppressed for r in rows] == ["small", "merged", ""]
+
+
+def export_rows(client, by, **params):
+    _, body = export(client, "csv", by=by, **params)
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]
+
+
+def number(value):
+    return int(value) if value.isdigit() else None
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+def test_no_pair_of_school_and_district_exports_gives_a_small_school_back(client, city, scoped):
+    """The review's case: an export by school (city-wide, or one district's) beside the export
+    by district. 和平区 has 17 viewers: the module's 3 without a school, 2 at a small school and
+    12 at a big one."""
+    small, big = school(HEPING, name="和平小校"), school(HEPING, name="和平大校")
+    plays(city.lessons[1], 2, school_obj=small, viewer="small")
+    plays(city.lessons[1], 12, school_obj=big, viewer="big")
+
+    by_district = {row[1]: row for row in export_rows(client, "district")}
+    by_school = export_rows(client, "school", **({"district": HEPING} if scoped else {}))
+    heping = {row[0]: row[3] for row in by_school if row[2] == "和平区"}
+
+    assert by_district[HEPING][2] == "17"  # the district's subtotal is public
+    assert heping["和平小校"] == SMALL
+    # 17 minus the visible schools of 和平区 must be a sum of at least two hidden cells.
+    hidden = [name for name, views in heping.items() if number(views) is None]
+    assert len(hidden) >= 2, heping
+    assert heping["和平大校"] == HIDDEN  # the smallest non-small cell of the group
+
+
+def test_a_district_with_a_single_small_school_needs_help_from_another_district(client, city):
+    """新民市 sees only 2 children, all at one school: its district row is small, the district
+    export hides another district with it, and the school export hides a school there too."""
+    lonely = school(XINMIN, name="新民小校")
+    plays(city.lessons[2], 2, school_obj=lonely, viewer="lonely", day=DAY + timedelta(days=1))
+    plays(city.lessons[2], 9, district_code=SHENHE, viewer="s2", day=DAY + timedelta(days=1))
+    plays(city.lessons[2], 30, district_code=HEPING, viewer="h2", day=DAY + timedelta(days=1))
+
+    params = {"period_from": "2024-01-23", "period_to": "2024-01-23"}
+    by_district = {row[1]: row for row in export_rows(client, "district", **params)}
+    by_school = export_rows(client, "school", **params)
+    assert by_district[XINMIN][2] == "<5"
+    partner = [code for code, row in by_district.items() if row[2] == HIDDEN]
+    assert partner, by_district
+    assert [row[3] for row in by_school if row[0] == "新民小校"] == ["<5"]
+    partner_name = by_district[partner[0]][0]
+    assert any(row[2] == partner_name and row[3] == HIDDEN for row in by_school)
+    total = by_school[-1]
+    visible = sum(number(row[3]) or 0 for row in by_school[:-1])
+    # total minus visible is the small school plus a cell nobody else publishes.
+    assert number(total[3]) - visible > 2
+
+
+def test_no_pair_of_lesson_and_series_exports_gives_a_small_lesson_back(client, city):
+    # 珍爱生命: 认识情绪 has the 31 plays of the module's city; 学会求助 gets 2 viewers.
+    plays(city.lessons[1], 2, district_code=SHENHE, viewer="few")
+    by_series = {row[0]: row for row in export_rows(client, "series")}
+    by_lesson = export_rows(client, "lesson")
+    life = [row for row in by_lesson if row[1] == "珍爱生命"]
+    assert number(by_series["珍爱生命"][1]) == 33
+    assert {row[0]: row[2] for row in life} == {"认识情绪": HIDDEN, "学会求助": SMALL}
+
+
+def test_one_child_on_five_days_is_not_published_as_five_viewers(client, city):
+    dadong = "210104"
+    for offset in range(1, 6):
+        play(city.lessons[2], day=DAY + timedelta(days=offset), viewer="same", district_code=dadong)
+    plays(city.lessons[2], 9, district_code=XINMIN, viewer="other", day=DAY + timedelta(days=1))
+    params = {"period_from": "2024-01-23", "period_to": "2024-01-27"}
+
+    client.force_login(city_staff())
+    screen = client.get("/admin/reach-district/", params).context["view"].report
+    row = {r.key: r for r in screen.rows}[dadong]
+    assert (row.views, row.viewers, row.viewers_floor, row.exact) == (5, 5, 1, False)
+
+    exported = {r[1]: r for r in export_rows(client, "district", **params)}
+    assert exported[dadong][2:4] == [SMALL, SMALL]

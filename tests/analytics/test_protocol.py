@@ -3,11 +3,13 @@
 import json
 import random
 import time
+from datetime import date, datetime, timedelta
 
 import pytest
+from django.core import signing
 
-from analytics import tokens
-from analytics.models import Play
+from analytics import privacy, tokens
+from analytics.models import DailyPageView, Play
 from analytics.protocol import (
     BeatRejected,
     is_completed,
@@ -16,7 +18,7 @@ from analytics.protocol import (
     validate_beat,
 )
 from analytics.stores import ReachQuery
-from tests.analytics.conftest import beat, make_token
+from tests.analytics.conftest import beat, flush, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,16 @@ def start(client, lesson, viewer="device-abcdef01", **attribution):
     return response.json()
 
 
+def item(token, seq, watched, duration=600, max_pos=None):
+    return {
+        "token": token,
+        "seq": seq,
+        "watched_s": watched,
+        "max_pos_s": watched if max_pos is None else max_pos,
+        "duration_s": duration,
+    }
+
+
 def test_a_view_counts_after_ten_seconds_or_half_a_short_video():
     assert not is_counted(9, 600)
     assert is_counted(10, 600)
@@ -43,6 +55,7 @@ def test_a_view_counts_after_ten_seconds_or_half_a_short_video():
     assert not is_counted(3, 8)
     assert not is_counted(0, 0)
     assert is_counted(10, 0)  # duration unknown: ten seconds
+    assert is_counted(9.6, 19)  # decided on the exact numbers, before rounding to seconds
 
 
 def test_a_play_is_complete_at_ninety_percent():
@@ -58,73 +71,74 @@ def test_starting_a_lesson_returns_a_signed_token_with_the_day_and_interval(clie
     assert token.kind == "lesson"
     assert token.series_id == site.series.pk
     assert token.play_id.hex == data["play_id"]
+    assert token.day == privacy.local_day(privacy.now())
     assert data["beat_interval"] == 15
     assert token.district == "" and token.school_id == 0  # 未知 without attribution
 
 
-def test_a_forged_token_is_refused(client, site):
+def test_a_forged_or_tampered_token_is_refused(client, site):
     data = start(client, site.lessons[0])
-    payload = tokens.unsign(data["token"])
+    payload = tokens.verify(data["token"]).as_payload()
     payload["d"] = "210102"  # pretend to be from 和平区
-    forged = tokens.sign(payload, key=b"not our key")
-    # Our signature on a changed payload is no good either.
-    tampered = tokens.sign(payload).rpartition(".")[0] + "." + data["token"].rpartition(".")[2]
-    assert (
-        post(
-            client,
-            "plays/beat",
-            {"token": tampered, "seq": 1, "watched_s": 20, "max_pos_s": 20, "duration_s": 600},
-        ).status_code
-        == 422
-    )
-    response = post(
-        client,
-        "plays/beat",
-        {"token": forged, "seq": 1, "watched_s": 20, "max_pos_s": 20, "duration_s": 600},
-    )
-    assert response.status_code == 422
-    assert response.json()["results"][0]["code"] == "token_invalid"
+    forged = signing.Signer(key="not our key", salt=tokens.SIGNING_SALT).sign_object(payload)
+    # Our own signature, moved onto a changed payload, is no good either.
+    changed = signing.Signer(salt=tokens.SIGNING_SALT).sign_object(payload)
+    tampered = changed.rpartition(":")[0] + ":" + data["token"].rpartition(":")[2]
+    for value in (forged, tampered, data["token"][:-2], "x" * 2000):
+        response = post(client, "plays/beat", item(value, 1, 20))
+        assert response.status_code == 422
+        assert response.json()["results"][0]["code"] == "token_invalid"
+    flush()
     assert not Play.objects.exists()
 
 
-def test_an_expired_token_is_refused(site, settings):
-    token, value = make_token(site.lessons[0])
+def test_an_expired_token_is_refused(site):
+    token = make_token(site.lessons[0])
     later = time.time() + 49 * 3600
     with pytest.raises(BeatRejected) as rejected:
-        validate_beat(
-            {"token": value, "seq": 1, "watched_s": 1, "max_pos_s": 1, "duration_s": 9}, now=later
-        )
+        validate_beat(item(token.value, 1, 1, duration=9), now=later)
     assert rejected.value.error.code == "token_expired"
     assert "过期" in rejected.value.error.message
 
 
 def test_watched_time_is_clamped_to_the_time_since_the_start(site):
-    token, value = make_token(site.lessons[0])
-    now = token.issued_at + 60
-    clamped = validate_beat(
-        {"token": value, "seq": 3, "watched_s": 1200, "max_pos_s": 900, "duration_s": 600},
-        now=now,
-    )
+    token = make_token(site.lessons[0])
+    clamped = validate_beat(item(token.value, 3, 1200, max_pos=900), now=token.issued_at + 60)
     assert clamped.watched_s == 60 + 30  # elapsed plus the slack
     assert clamped.max_pos_s == 600  # never past the end
 
 
+def test_the_server_knows_the_videos_duration_and_the_client_cannot_shorten_it(site):
+    from media_pipeline.factories import ReadyVideoFactory
+
+    lesson = site.lessons[0]
+    type(lesson).objects.filter(pk=lesson.pk).update(video=ReadyVideoFactory(duration=600.0))
+    token = make_token(lesson)
+    assert token.duration_s == 600
+    # A replayed token claims two days of watching a 10-minute lesson, or says the video is 20
+    # seconds long so that 18 seconds look complete.
+    long_after = token.issued_at + 40 * 3600
+    greedy = validate_beat(item(token.value, 9, 150_000, 600, 590), now=long_after)
+    assert greedy.watched_s == 3 * 600 and greedy.duration_s == 600
+    liar = validate_beat(item(token.value, 2, 18, duration=20), now=token.issued_at + 20)
+    assert liar.duration_s == 600 and liar.counted and not liar.completed
+
+
+def test_a_short_clip_counts_at_half_its_length_before_rounding(site):
+    token = make_token(site.lecture)
+    clip = validate_beat(item(token.value, 1, 9.6, duration=19), now=token.issued_at + 12)
+    assert clip.watched_s == 9 and clip.counted  # 9.6 s of 19 s: half watched
+
+
 def test_duplicates_and_any_order_give_the_same_play(client, site, sql_store):
     data = start(client, site.lessons[0])
-    beats = [
-        {
-            "token": data["token"],
-            "seq": seq,
-            "watched_s": min(seq * 4, 28),
-            "max_pos_s": seq * 5,
-            "duration_s": 600,
-        }
-        for seq in range(1, 9)
-    ]
+    beats = [item(data["token"], seq, min(seq * 4, 28), max_pos=seq * 5) for seq in range(1, 9)]
     stream = beats + beats[2:5]  # retries
     random.Random(7).shuffle(stream)
-    for item in stream:
-        assert post(client, "plays/beat", item).status_code == 200
+    for each in stream:
+        response = post(client, "plays/beat", each)
+        assert response.status_code == 204 and response.content == b""
+    flush()
     play = Play.objects.get()
     assert (play.seq, play.watched_s, play.max_pos_s, play.duration_s) == (8, 28, 40, 600)
 
@@ -132,13 +146,14 @@ def test_duplicates_and_any_order_give_the_same_play(client, site, sql_store):
     assert [(r.key, r.views, r.viewers, r.watch_seconds) for r in rows] == [
         ((site.lessons[0].pk,), 1, 1, 28)
     ]
-    for item in stream:  # replaying everything again changes nothing
-        post(client, "plays/beat", item)
+    for each in stream:  # replaying everything again changes nothing
+        post(client, "plays/beat", each)
+    flush()
     assert sql_store.reach(ReachQuery(), by=("lesson",)) == rows
 
 
 def test_the_merge_is_the_maximum_of_each_field(site):
-    token, _ = make_token(site.lessons[0])
+    token = make_token(site.lessons[0])
     merged = merge_beats([beat(token, 2, 30, 600, 50), beat(token, 1, 40, 600, 10)])
     state = merged[token.play_id][1]
     assert (state.seq, state.watched_s, state.max_pos_s) == (2, 40, 50)
@@ -146,18 +161,16 @@ def test_the_merge_is_the_maximum_of_each_field(site):
 
 def test_send_beacon_text_plain_bodies_are_accepted(client, site):
     data = start(client, site.lessons[0])
-    body = json.dumps(
-        [{"token": data["token"], "seq": 1, "watched_s": 12, "max_pos_s": 12, "duration_s": 600}]
-    )
+    body = json.dumps([item(data["token"], 1, 12)])
     response = post(client, "plays/beat", body, content_type="text/plain;charset=UTF-8")
-    assert response.status_code == 200
-    assert response.json()["accepted"] == 1
+    assert response.status_code == 204
+    flush()
     assert Play.objects.get().watched_s == 12
 
 
 def test_a_batch_with_a_bad_item_keeps_the_good_ones(client, site):
     data = start(client, site.lessons[0])
-    good = {"token": data["token"], "seq": 1, "watched_s": 15, "max_pos_s": 15, "duration_s": 600}
+    good = item(data["token"], 1, 15)
     response = post(
         client,
         "plays/beat",
@@ -175,10 +188,12 @@ def test_a_batch_with_a_bad_item_keeps_the_good_ones(client, site):
     assert response.status_code == 422
     body = response.json()
     assert body["accepted"] == 1 and body["rejected"] == 5
-    codes = [item.get("code") for item in body["results"]]
+    codes = [each.get("code") for each in body["results"]]
     assert codes == [None, "negative", "wrong_type", "out_of_range", "not_an_object", "wrong_type"]
-    assert all(item["message"] for item in body["results"][1:])
+    assert body["results"][0]["ok"] is True
+    assert all(each["message"] for each in body["results"][1:])
     assert "负数" in body["results"][1]["message"]
+    flush()
     assert Play.objects.get().watched_s == 15
 
 
@@ -201,23 +216,31 @@ def test_bad_requests_get_a_chinese_json_error(client, db, body, content_type, s
     assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["message"])
 
 
+def test_a_beat_must_be_posted(client, db):
+    response = client.get("/api/v1/plays/beat")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
 def test_an_oversize_batch_is_refused(client, site):
     data = start(client, site.lessons[0])
-    item = {"token": data["token"], "seq": 1, "watched_s": 1, "max_pos_s": 1, "duration_s": 9}
-    response = post(client, "plays/beat", [item] * 51)
+    response = post(client, "plays/beat", [item(data["token"], 1, 1, duration=9)] * 51)
     assert response.status_code == 413
     assert response.json()["code"] == "batch_too_large"
+    flush()
     assert not Play.objects.exists()
 
 
 def test_beats_carry_the_next_interval_in_a_header(client, site):
+    from analytics import ingest
+
     data = start(client, site.lessons[0])
-    response = post(
-        client,
-        "plays/beat",
-        {"token": data["token"], "seq": 1, "watched_s": 1, "max_pos_s": 1, "duration_s": 9},
-    )
+    response = post(client, "plays/beat", item(data["token"], 1, 1, duration=9))
     assert response["X-Beat-Interval"] == "15"
+    # The store is down and the spool cannot be fed: phones are asked to beat less often.
+    ingest._flusher_state["unavailable"] = True
+    response = post(client, "plays/beat", item(data["token"], 2, 2, duration=9))
+    assert response.status_code == 204 and response["X-Beat-Interval"] == "60"
 
 
 def test_crawlers_are_not_counted(client, site):
@@ -229,6 +252,17 @@ def test_crawlers_are_not_counted(client, site):
     )
     assert response.status_code == 202
     assert response.json()["code"] == "ignored_bot"
+
+
+def test_editors_previewing_a_lesson_are_not_counted(client, site):
+    from sunshine.roles.factories import EditorFactory
+
+    client.force_login(EditorFactory())
+    response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"})
+    assert response.status_code == 202 and response.json()["code"] == "ignored_staff"
+    response = post(client, "pageviews", {"page_id": site.privacy.pk})
+    assert response.status_code == 202
+    assert not DailyPageView.objects.exists()
 
 
 def test_pages_without_a_video_cannot_start_a_play(client, site):
@@ -249,8 +283,8 @@ def test_attribution_comes_from_the_share_link_codes_checked_against_the_directo
     assert (data["district"], data["school_id"]) == ("210102", school.pk)
     data = start(client, site.lessons[0], district="999999")  # not a district of the city
     assert (data["district"], data["school_id"]) == ("", 0)
-    data = start(client, site.lessons[0], district="210103")
-    assert data["district"] == "210103"
+    data = start(client, site.lessons[0], district="210103", school="no such school!")
+    assert (data["district"], data["school_id"]) == ("210103", 0)
 
 
 def test_a_signed_in_teachers_school_wins(client, site):
@@ -268,8 +302,7 @@ def test_page_views_of_pages_without_video_are_counted(client, site, sql_store):
     response = post(client, "pageviews", {"page_id": site.privacy.pk, "district": "210102"})
     assert response.status_code == 200
     post(client, "pageviews", {"page_id": site.privacy.pk, "district": "210102"})
-    rows = sql_store.page_views(ReactQuery := ReachQuery(), by=("district", "page"))
-    assert ReactQuery is not None
+    rows = sql_store.page_views(ReachQuery(), by=("district", "page"))
     assert [(r.key, r.views) for r in rows] == [(("210102", site.privacy.pk), 2)]
 
 
@@ -284,3 +317,21 @@ def test_kit_downloads_are_counted_without_anything_about_the_person(client, sit
     assert response.status_code == 200
     rows = sql_store.page_views(ReachQuery(), by=("page", "document"), kind="download")
     assert [(r.key, r.views) for r in rows] == [((site.kit.pk, document.pk), 1)]
+
+
+def test_a_late_beat_corrects_yesterdays_numbers(client, site, sql_store):
+    # A phone watched yesterday evening, lost its connection, and sends the rest today.
+    yesterday = datetime.now(tz=privacy.SHANGHAI) - timedelta(days=1)
+    token = make_token(site.lessons[0], now=yesterday.timestamp())
+    assert post(client, "plays/beat", item(token.value, 1, 12)).status_code == 204
+    flush()
+    day = ReachQuery(date_from=token.day, date_to=token.day)
+    assert [(r.views, r.watch_seconds) for r in sql_store.reach(day, ("day",))] == [(1, 12)]
+
+    assert post(client, "plays/beat", item(token.value, 2, 590)).status_code == 204
+    flush()
+    rows = sql_store.reach(day, ("day",))
+    assert [(r.key, r.views, r.viewers, r.watch_seconds, r.completions) for r in rows] == [
+        ((token.day,), 1, 1, 590, 1)
+    ]
+    assert not sql_store.reach(ReachQuery(date_from=date.today() + timedelta(days=1)), ())

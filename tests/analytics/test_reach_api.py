@@ -1,6 +1,8 @@
 """`GET /api/v1/reach` for the bureau's own systems: token auth, the admin's numbers with
 suppression, Chinese JSON errors (4xx, never 5xx), and a place in the OpenAPI schema."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from tests.analytics.reports_support import (
     catalogue,
     city_staff,
     district,
+    module_data,
     plays,
     school,
 )
@@ -23,13 +26,15 @@ pytestmark = pytest.mark.django_db
 JANUARY = {"from": "2024-01-01", "to": "2024-01-31"}
 
 
-@pytest.fixture
-def city():
+def build_city():
     site = catalogue()
     plays(site.lessons[0], 3, school_obj=school(HEPING, name="和平小校"), viewer="h")
     plays(site.lessons[0], 8, district_code=SHENHE, viewer="s")
     plays(site.lessons[2], 20, district_code=XINMIN, viewer="x")
     return site
+
+
+city = module_data("city", build_city)
 
 
 def get(client, token, **params):
@@ -49,6 +54,8 @@ def test_a_city_token_gets_the_reports_numbers_with_suppression(client, city):
     assert rows[SHENHE]["views"] == "隐藏"
     assert data["total"]["views"] == 31
     assert rows["210104"]["views"] == 0
+    assert data["updated_at"].startswith("20")
+    assert any("按单日最多人数" in note for note in data["notes"])
 
     # The same figures as the admin report.
     report = build_report(
@@ -67,20 +74,32 @@ def test_grouping_by_school_series_lesson_and_day(client, city):
     assert day["rows"][0]["viewers_exact"] is True
     school_rows = get(client, token, by="school", district=HEPING, **JANUARY).json()["rows"]
     assert any(row["label"] == "和平小校" for row in school_rows)
+    assert {row["district"] for row in school_rows} == {HEPING}
+    city_schools = get(client, token, by="school", **JANUARY).json()["rows"]
+    # Every district has its own 未知学校 row: (district, key) tells the rows apart.
+    keys = [(row["district"], row["key"]) for row in city_schools]
+    assert len(keys) == len(set(keys))
+    assert (SHENHE, "0") in keys and ("", "0") in keys
 
 
-def test_a_campaign_preset_and_track_filter(client):
+def test_a_campaign_preset_and_track_filter(client, city):
     from courses.models import Campaign
 
-    site = catalogue()
-    # A campaign is entered before it starts: plays are tagged with it when they start.
+    # A campaign is entered before it starts, and plays are tagged with it while it is open:
+    # so these days are recent ones.
+    today = timezone.localdate()
+    starts = today - datetime.timedelta(days=7)
     campaign = Campaign.objects.create(
-        name="2024寒假", kind="winter", starts_on="2024-01-20", ends_on="2024-02-25"
+        name="本次寒假",
+        kind="winter",
+        starts_on=starts,
+        ends_on=today + datetime.timedelta(days=30),
     )
-    plays(site.lessons[2], 6, district_code=XINMIN, viewer="x")  # science
-    plays(site.lessons[0], 7, district_code=XINMIN, viewer="y")  # life
+    yesterday = today - datetime.timedelta(days=1)
+    plays(city.lessons[2], 6, district_code=XINMIN, viewer="cx", day=yesterday)  # science
+    plays(city.lessons[0], 7, district_code=XINMIN, viewer="cy", day=yesterday)  # life
     data = get(client, ApiTokenFactory(), campaign=str(campaign.pk), track="science").json()
-    assert data["campaign"] == "2024寒假" and data["date_from"] == "2024-01-20"
+    assert data["campaign"] == "本次寒假" and data["date_from"] == starts.isoformat()
     assert data["total"]["views"] == 6
     assert data["total"]["viewers_exact"] is True
 
@@ -154,7 +173,7 @@ def test_a_district_token_cannot_name_another_district(client, city):
     assert own.status_code == 200 and own.json()["total"]["views"] == "<5"
 
 
-def test_the_endpoint_is_in_the_openapi_schema(client):
+def test_the_endpoint_is_in_the_openapi_schema(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/reach"]["get"]
     names = {parameter["name"] for parameter in operation["parameters"]}
@@ -177,6 +196,29 @@ def test_city_staff_issue_a_token_shown_once_and_revoke_it(client, city):
     client.post(f"/admin/reach-api-tokens/edit/{token.pk}/", {"name": token.name, "revoke": "on"})
     assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
     assert client.get("/api/v1/reach", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+def test_the_token_list_costs_the_same_queries_for_2_or_12_tokens(client, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(city_staff())
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/admin/reach-api-tokens/")
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    ApiTokenFactory(name="全市数据中心")
+    ApiTokenFactory(name="和平区平台", district=district(HEPING))
+    few, html = count()
+    assert "和平区平台" in html and "全市" in html
+    for code in (HEPING, SHENHE, XINMIN) * 3 + (SHENHE,):
+        ApiTokenFactory(district=district(code))
+    many, html = count()
+    assert many == few
+    assert html.count("沈河区") >= 4
 
 
 def test_no_parameters_make_the_endpoint_fail(client, city):

@@ -10,19 +10,29 @@ from openpyxl import load_workbook
 
 from analytics.reports.data import build_report
 from analytics.reports.params import build_request
-from tests.analytics.reports_support import HEPING, SHENHE, XINMIN, catalogue, plays, school
+from tests.analytics.reports_support import (
+    HEPING,
+    SHENHE,
+    XINMIN,
+    catalogue,
+    module_data,
+    plays,
+    school,
+)
 
 pytestmark = pytest.mark.django_db
 JANUARY = ["--from", "2024-01-01", "--to", "2024-01-31"]
 
 
-@pytest.fixture
-def city():
+def build_city():
     site = catalogue()
     plays(site.lessons[0], 3, school_obj=school(HEPING, name="和平命令校"), viewer="h")
     plays(site.lessons[0], 8, district_code=SHENHE, viewer="s")
     plays(site.lessons[1], 20, district_code=XINMIN, viewer="x")
     return site
+
+
+city = module_data("city", build_city)
 
 
 def run(*args):
@@ -67,7 +77,22 @@ def test_xlsx_to_a_file(city, tmp_path):
     rows = list(load_workbook(target).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("学校", "学校代码", "所属区县")
     assert rows[-1][0] == "合计"
+    assert rows[-1][3] == "<5"  # 3 viewers in the whole district: suppressed like the admin's
     assert any(row[0] == "和平命令校" for row in rows)
+    assert {row[2] for row in rows[1:-1]} == {"和平区"}
+
+
+def test_the_command_is_the_admin_export(city, client):
+    """One spreadsheet class for both: the command's CSV is the admin's CSV, byte for byte."""
+    from tests.analytics.reports_support import city_staff
+
+    client.force_login(city_staff())
+    response = client.get(
+        "/admin/reach-school/",
+        {"period_from": "2024-01-01", "period_to": "2024-01-31", "export": "csv"},
+    )
+    admin = b"".join(response.streaming_content).decode("utf-8")
+    assert run(*JANUARY, "--by", "school", "--format", "csv") == admin
 
 
 def test_by_day_and_lesson(city):

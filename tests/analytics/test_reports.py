@@ -7,9 +7,11 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from analytics.reports.data import build_report
 from analytics.reports.params import ReportParamError, build_request, resolve_preset
+from analytics.stores import get_store
 from courses.models import Campaign
 from sunshine.directory.models import District
 from tests.analytics.reports_support import (
@@ -18,17 +20,14 @@ from tests.analytics.reports_support import (
     SHENHE,
     catalogue,
     city_staff,
+    module_data,
     play,
     plays,
     school,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site():
-    return catalogue()
+site = module_data("site", catalogue)
 
 
 def rows_of(report):
@@ -77,9 +76,32 @@ def test_by_school_within_a_district_lists_every_school_of_it(site):
 
     report = build_report(build_request(by="school", district=HEPING, date_to=DAY))
     rows = rows_of(report)
-    assert set(rows) == {first.pk, second.pk, 0}
-    assert elsewhere.pk not in rows
-    assert (rows[first.pk].views, rows[second.pk].views, rows[0].views) == (3, 0, 1)
+    assert set(rows) == {(HEPING, first.pk), (HEPING, second.pk), (HEPING, 0)}
+    assert (HEPING, elsewhere.pk) not in rows and (SHENHE, elsewhere.pk) not in rows
+    views = [rows[(HEPING, key)].views for key in (first.pk, second.pk, 0)]
+    assert views == [3, 0, 1]
+    assert rows[(HEPING, 0)].label.startswith("未知学校")
+
+
+def test_the_city_wide_school_report_groups_schools_by_district_and_adds_up(site):
+    """Each district's schools and its own 未知学校 row add up to the district's row."""
+    heping, shenhe = school(HEPING, name="和平一校"), school(SHENHE, name="沈河一校")
+    plays(site.lessons[0], 3, school_obj=heping, viewer="h")
+    plays(site.lessons[0], 2, district_code=HEPING, viewer="hd")
+    plays(site.lessons[0], 4, school_obj=shenhe, viewer="s")
+    play(site.lessons[0], viewer="nowhere")
+
+    schools = build_report(build_request(by="school", date_from=DAY, date_to=DAY))
+    districts = rows_of(build_report(build_request(by="district", date_from=DAY, date_to=DAY)))
+    groups = {}
+    for row in schools.rows:
+        groups[row.group_key] = groups.get(row.group_key, 0) + row.views
+    assert groups[HEPING] == districts[HEPING].views == 5
+    assert groups[SHENHE] == districts[SHENHE].views == 4
+    assert groups[""] == districts[""].views == 1
+    labels = [row.label for row in schools.rows if row.group_key == HEPING]
+    assert labels[0] == "和平一校" and labels[-1].startswith("未知学校")
+    assert schools.rows[-1].key == ("", 0)  # nobody knows where: the last row
 
 
 def test_by_series_and_lesson(site):
@@ -135,21 +157,27 @@ def test_viewers_over_several_days_are_marked_approximate(site):
 
 
 def test_a_whole_campaign_counts_each_viewer_once(site):
+    # A campaign still open (a closed one no longer takes new viewers): these days are recent.
+    today = timezone.localdate()
+    starts = today - datetime.timedelta(days=10)
     campaign = Campaign.objects.create(
-        name="2024寒假", kind="winter", starts_on=DAY, ends_on=DAY + datetime.timedelta(days=30)
+        name="本次寒假",
+        kind="winter",
+        starts_on=starts,
+        ends_on=today + datetime.timedelta(days=20),
     )
-    play(site.lessons[0], day=DAY, viewer="same-child", district_code=HEPING)
-    play(
-        site.lessons[0],
-        day=DAY + datetime.timedelta(days=3),
-        viewer="same-child",
-        district_code=HEPING,
-    )
+    for days_ago in (8, 5):
+        play(
+            site.lessons[0],
+            day=today - datetime.timedelta(days=days_ago),
+            viewer="same-child",
+            district_code=HEPING,
+        )
 
     report = build_report(build_request(by="district", campaign=str(campaign.pk)))
     heping = rows_of(report)[HEPING]
     assert (heping.views, heping.viewers, heping.exact) == (2, 1, True)
-    assert report.request.date_from == DAY
+    assert report.request.date_from == starts
 
 
 def test_campaign_presets_pick_the_latest_holiday(site):
@@ -228,6 +256,8 @@ def test_every_report_page_has_an_svg_chart_and_export_buttons(client, site, by)
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="reach-chart" role="img"' in html
     assert "export=xlsx" in html and "export=csv" in html
     assert "2024-01-20 至 2024-01-25" in html
+    assert "数据更新至：20" in html  # reports read the rollups as they are: say how recent
+    assert "可能少于 5 人观看的单元格" in html  # the suppression rule, on the screen
 
 
 def test_filters_in_the_admin_narrow_the_report(client, site):
@@ -265,9 +295,13 @@ def test_a_report_screen_costs_the_same_queries_for_1_or_40_schools_and_days(cli
             school_obj=extra,
             viewer=f"v{index}",
             day=DAY + datetime.timedelta(days=index % 30),
+            flush=False,
         )
+    get_store().flush()
     long = {"period_from": "2024-01-01", "period_to": "2024-02-29", "district": HEPING}
     large = {by: count(by, **long) for by in ("school", "day", "district", "lesson")}
 
     assert large == small
     assert max(large.values()) <= 25, large
+    # Two store queries per screen (rows and total), one more for the level above
+    # (school → district, lesson → series), whatever the number of rows.

@@ -1,11 +1,14 @@
 """A student opens a lesson from a district's share link and watches it on a phone: the page
-starts a play and sends beats (the last one with sendBeacon as the page goes away), and the
-district's numbers show that view."""
+starts a play and sends beats (the last one with sendBeacon as the page goes away); a reload
+continues the same play; beats sent while offline wait on the phone and go when it is back
+online; the server's X-Beat-Interval changes how often the phone reports; and the district's
+numbers show that one view."""
 
 import shutil
 
 import pytest
 
+from analytics import ingest
 from analytics.models import Play
 from analytics.stores import ReachQuery, get_store
 
@@ -23,10 +26,12 @@ PLAY_FROM_START = """() => {
   v.currentTime = 0;
   v.play();
 }"""
+PAUSE = "() => document.querySelector('video').pause()"
 HIDE_TAB = """() => {
   Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
   document.dispatchEvent(new Event('visibilitychange'));
 }"""
+PLAYED_A_SECOND = "() => document.querySelector('video').currentTime > 1"
 
 
 @pytest.fixture
@@ -35,7 +40,7 @@ def lesson_with_video(settings, tmp_path, tmp_path_factory):
     from media_pipeline.factories import ReadyVideoFactory
     from tests.media.clips import ClipMaker
 
-    settings.ANALYTICS_SPOOL_DIR = str(tmp_path / "spool")  # never another run's spool
+    ingest._flusher_state.update(unavailable=False, backlog=0)
     clip = ClipMaker.for_session(tmp_path_factory).video(
         width=320, height=180, seconds=4, fps=15, container="webm"
     )
@@ -48,14 +53,24 @@ def lesson_with_video(settings, tmp_path, tmp_path_factory):
     lesson = site.lessons[0]
     lesson.video = video
     lesson.save()
-    return lesson
+    yield lesson
+    ingest._flusher_state.update(unavailable=False, backlog=0)
 
 
 def is_beat(response_or_request):
     return response_or_request.url.endswith("/api/v1/plays/beat")
 
 
-def test_playing_a_lesson_sends_a_start_and_beats(live_server, phone, lesson_with_video):
+def the_play():
+    ingest.flush_spool()
+    return Play.objects.get()
+
+
+def test_playing_a_lesson_counts_one_view_however_the_phone_behaves(
+    live_server, phone, lesson_with_video
+):
+    starts = []
+    phone.on("request", lambda r: starts.append(r) if r.url.endswith("/api/v1/plays") else None)
     phone.goto(live_server.url + "/")
     phone.evaluate(
         """localStorage.setItem('sunshine:attribution',
@@ -69,22 +84,56 @@ def test_playing_a_lesson_sends_a_start_and_beats(live_server, phone, lesson_wit
     assert started.value.status == 201
     with phone.expect_response(is_beat, timeout=15000) as beat:
         pass  # the clip ends after four seconds; the player's "ended" sends a beat
-    assert beat.value.status == 200
+    assert beat.value.status == 204
+    assert phone.evaluate("() => window.sunshineBeacon.interval()") == 15
 
-    play = Play.objects.get()
+    play = the_play()
     assert play.page_id == lesson_with_video.pk
     assert play.district == "210102" and play.via == "link"
     assert play.watched_s >= 2 and play.duration_s == 4
 
-    # Watch again and switch away from the tab while it plays: the beat goes with sendBeacon
-    # (the same path as pagehide), as text/plain.
+    # A reload (or coming back to the lesson in the same tab today) continues the same play.
+    phone.reload()
+    phone.wait_for_selector(".sunshine-player video")
     phone.evaluate(PLAY_FROM_START)
-    phone.wait_for_timeout(1500)
+    phone.wait_for_function(PLAYED_A_SECOND)
+    # Switching away from the tab sends the beat with sendBeacon (as pagehide does), text/plain.
     with phone.expect_request(is_beat) as sent:
         phone.evaluate(HIDE_TAB)
     assert sent.value.headers["content-type"].startswith("text/plain")
-    assert sent.value.response().status == 200
-    assert Play.objects.get().seq > play.seq
+    assert sent.value.response().status == 204
+    assert len(starts) == 1
+    again = the_play()
+    assert again.play_id == play.play_id and again.seq > play.seq
+    assert again.watched_s > play.watched_s  # watched time adds up across the reload
 
+    # Offline: the beat waits on the phone, and goes as soon as the phone is back online.
+    phone.reload()
+    phone.wait_for_selector(".sunshine-player video")
+    # The network drops for the beats (the clip itself keeps playing: with the whole context
+    # offline, whether Chromium had buffered enough of it to play on is a race).
+    phone.route("**/api/v1/plays/beat", lambda route: route.abort("internetdisconnected"))
+    phone.evaluate(PLAY_FROM_START)
+    phone.wait_for_function(PLAYED_A_SECOND)
+    phone.evaluate(PAUSE)
+    phone.wait_for_function("() => window.sunshineBeacon.queued() > 0")
+    with phone.expect_response(is_beat) as resent:
+        phone.unroute("**/api/v1/plays/beat")
+        phone.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert resent.value.status == 204
+    phone.wait_for_function("() => window.sunshineBeacon.queued() === 0")
+    assert the_play().seq > again.seq
+
+    # The server is in trouble: it asks for fewer beats, and the phone listens.
+    ingest._flusher_state["unavailable"] = True
+    with phone.expect_response(is_beat) as slower:
+        phone.evaluate(PLAY_FROM_START)
+        phone.wait_for_function(PLAYED_A_SECOND)
+        phone.evaluate(PAUSE)
+    assert slower.value.headers["x-beat-interval"] == "60"
+    phone.wait_for_function("() => window.sunshineBeacon.interval() === 60")
+
+    assert Play.objects.count() == 1 and len(starts) == 1
+    get_store().flush()
     rows = get_store().reach(ReachQuery(districts=("210102",)), ("district",))
     assert [(r.key, r.views, r.viewers) for r in rows] == [(("210102",), 1, 1)]

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from analytics.reports.factories import ensure_report_permissions
 from sunshine.directory.factories import SchoolFactory
 from sunshine.directory.models import District
+from tests.browser.conftest import PHONE
 
 # serialized_rollback, like the other live-server journeys: the database is flushed after the
 # test and what the data migrations made is loaded back before the next one.
@@ -54,6 +55,7 @@ def ensure_base_data():
 
 @pytest.fixture
 def lesson_with_video(transactional_db, settings, tmp_path_factory):
+    from analytics import content, privacy
     from courses.factories import sample_site
     from media_pipeline.factories import ReadyVideoFactory
     from tests.media.clips import ClipMaker
@@ -66,6 +68,10 @@ def lesson_with_video(transactional_db, settings, tmp_path_factory):
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(clip, target)
     ensure_base_data()
+    # The live server runs in this process: salts and pages cached by an earlier journey
+    # belong to a database that has since been flushed.
+    content.clear_cache()
+    privacy.forget_cached_salts()
     video = ReadyVideoFactory(master_playlist="", fallback_mp4=name, duration=4.0)
     lesson = sample_site(lessons=1).lessons[0]
     lesson.video = video
@@ -86,32 +92,99 @@ def stored(phone):
     return phone.evaluate("() => JSON.parse(localStorage.getItem('sunshine:attribution'))")
 
 
+START_VIDEO = "() => { const v = document.querySelector('video'); v.muted = true; v.play(); }"
+
+
+def play(phone):
+    """Starts the video (muted: autoplay rules) and waits for the play the beacon starts."""
+    phone.wait_for_selector(".sunshine-player video")
+    with phone.expect_response(lambda r: r.url.endswith("/api/v1/plays")) as started:
+        phone.evaluate(START_VIDEO)
+    return started.value
+
+
+def play_again(phone):
+    """Starts the video after a reload: the beacon continues this tab's play of today (no new
+    view is counted), so the only sign is the play id it restored on the player."""
+    phone.wait_for_selector(".sunshine-player video")
+    assert phone.get_attribute(".sunshine-player", "data-analytics-play")
+    phone.evaluate(START_VIDEO)
+    phone.wait_for_function("() => document.querySelector('video').currentTime > 0")
+
+
+def picker_layout(phone):
+    return phone.evaluate(
+        """() => {
+            const picker = document.getElementById('sunshine-picker');
+            const player = picker.previousElementSibling;
+            return {
+                underPlayer: player.classList.contains('sunshine-player'),
+                position: getComputedStyle(picker).position,
+                top: picker.getBoundingClientRect().top,
+                playerBottom: player.getBoundingClientRect().bottom,
+            };
+        }"""
+    )
+
+
 def test_attribution_then_a_view_in_the_districts_report_and_its_excel_export(
     live_server, chromium, phone, lesson_with_video
 ):
     """One journey (a live-server test flushes the database, so it is one test)."""
+    from analytics.ingest import flush_spool
+    from analytics.stores import get_store
     from sunshine.roles.factories import DistrictStaffFactory
 
     school = SchoolFactory(district=District.objects.get(code=HEPING), name="和平阳光小学")
     lesson_url = live_server.url + lesson_with_video.url
-
-    # 1. No link, no account: the video page asks once; skipping is remembered.
-    phone.goto(lesson_url)
     picker = phone.locator("#sunshine-picker")
+    asked = []
+    phone.on("request", lambda r: asked.append(r.url) if "/r/places.json" in r.url else None)
+
+    # 1. No link, no account: nothing asks before the child chooses to watch.
+    phone.goto(lesson_url)
+    phone.wait_for_selector(".sunshine-player video")
+    assert picker.is_hidden() and not asked
+    play(phone)
     picker.wait_for(state="visible")
+    # Inline right under the player, in the reading and focus order, covering nothing.
+    layout = picker_layout(phone)
+    assert layout["underPlayer"] and layout["position"] == "static", layout
+    assert layout["top"] >= layout["playerBottom"] - 1, layout
+    phone.wait_for_function(
+        "() => document.getElementById('sunshine-picker-announce').textContent.includes('区县')"
+    )
+    assert picker.get_by_role("link", name="统计说明").get_attribute("href") == (
+        "/privacy/statistics/"
+    )
+
+    # Submitting without a district says why, on the field, and puts focus there.
+    picker.get_by_role("button", name="确定").click()
+    district = phone.locator("#sunshine-picker-district")
+    assert phone.locator("#sunshine-picker-error").is_visible()
+    assert district.get_attribute("aria-invalid") == "true"
+    assert "sunshine-picker-error" in district.get_attribute("aria-describedby")
+    assert phone.evaluate("() => document.activeElement.id") == "sunshine-picker-district"
+
+    # Skipping is remembered: the next play on this device asks nothing.
     picker.get_by_role("button", name="跳过").click()
     assert picker.is_hidden()
+    assert phone.evaluate("() => document.activeElement.tagName") == "VIDEO"
     phone.reload()
-    phone.wait_for_selector(".sunshine-player video")
-    phone.wait_for_timeout(300)
-    assert picker.is_hidden()
+    asked.clear()
+    play_again(phone)
+    assert picker.is_hidden() and not asked
     assert stored(phone) is None
 
     # 2. Asked again on a fresh device, the student picks district then school.
-    phone.evaluate("() => localStorage.clear()")
-    phone.reload()
+    phone.context.close()
+    phone = chromium.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    picker = phone.locator("#sunshine-picker")
+    phone.goto(lesson_url)
+    play(phone)
     picker.wait_for(state="visible")
     phone.select_option("#sunshine-picker-district", HEPING)
+    assert phone.locator("#sunshine-picker-error").is_hidden()
     phone.wait_for_selector(
         f"#sunshine-picker-school option[value='{school.code}']", state="attached"
     )
@@ -124,15 +197,14 @@ def test_attribution_then_a_view_in_the_districts_report_and_its_excel_export(
     phone.goto(f"{live_server.url}/r/d/{HEPING}/?to={lesson_with_video.url}")
     phone.wait_for_url(f"**{lesson_with_video.url}")
     assert stored(phone) == {"district": HEPING, "school": None, "via": "link"}
-    assert picker.is_hidden()
-    phone.wait_for_selector(".sunshine-player video")
-    with phone.expect_response(lambda r: r.url.endswith("/api/v1/plays")) as started:
-        phone.evaluate(
-            "() => { const v = document.querySelector('video'); v.muted = true; v.play(); }"
-        )
-    assert started.value.status == 201
     with phone.expect_response(lambda r: r.url.endswith("/api/v1/plays/beat"), timeout=15000):
-        pass  # the four-second clip ends; the player's "ended" sends the last beat
+        assert play(phone).status == 201
+        # the four-second clip ends; the player's "ended" sends the last beat
+    assert picker.is_hidden()
+
+    # What the scheduler does every few seconds: accepted beats into plays, plays into rollups.
+    flush_spool()
+    get_store().flush()
 
     # 4. The district officer, on a desktop, sees the view and downloads the Excel file.
     ensure_report_permissions()
@@ -159,3 +231,4 @@ def test_attribution_then_a_view_in_the_districts_report_and_its_excel_export(
         assert rows[-1][0] == "合计"
     finally:
         context.close()
+        phone.context.close()

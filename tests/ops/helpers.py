@@ -7,7 +7,19 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Settings a developer's shell may carry that would change what a child process sees.
-CLEARED = ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "SUNSHINE_ENV", "DEBUG", "REDIS_URL")
+# DJANGO_ALLOW_ASYNC_UNSAFE (browser journeys) and the analytics spool settings (tests/conftest)
+# are set for the test process only.
+CLEARED = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SUNSHINE_ENV",
+    "DEBUG",
+    "REDIS_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "ANALYTICS_SPOOL_DIR",
+    "ANALYTICS_FLUSH_THREAD",
+)
 
 
 def child_env(**values):
