@@ -101,9 +101,12 @@ def resolve_preset(value):
         year = today().year if today() >= datetime.date(today().year, m1, d1) else today().year - 1
         return None, datetime.date(year, m1, d1), datetime.date(year, m2, d2)
     try:
-        campaign = Campaign.objects.get(pk=int(value))
-    except (TypeError, ValueError, Campaign.DoesNotExist) as error:
-        raise ReportParamError("unknown_campaign", f"没有这个活动：{value}") from error
+        pk = int(value)
+    except (TypeError, ValueError):
+        pk = 0
+    campaign = Campaign.objects.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
+    if campaign is None:
+        raise ReportParamError("unknown_campaign", f"没有这个活动：{value}")
     return campaign, campaign.starts_on, campaign.ends_on
 
 
@@ -113,15 +116,27 @@ def _check_text(name, value):
         raise ReportParamError("bad_parameter", f"参数 {name} 含有不允许的字符或过长")
 
 
+# Reports cover the platform's years; outside them a date is a typo, and date arithmetic near
+# year 1 or 9999 would overflow.
+EARLIEST = datetime.date(2000, 1, 1)
+LATEST = datetime.date(2099, 12, 31)
+MAX_ID = 2**31 - 1
+
+
 def _date(value, name):
     if isinstance(value, datetime.date):
-        return value
+        return value  # a campaign's own dates, or a form's cleaned value
     try:
-        return datetime.date.fromisoformat(str(value).strip())
+        parsed = datetime.date.fromisoformat(str(value).strip())
     except ValueError as error:
         raise ReportParamError(
             "bad_date", f"参数 {name} 应为日期，格式为 YYYY-MM-DD，例如 2024-01-15"
         ) from error
+    if not EARLIEST <= parsed <= LATEST:
+        raise ReportParamError(
+            "bad_date", f"参数 {name} 应在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间"
+        )
+    return parsed
 
 
 def _district(code, scope):
@@ -200,9 +215,11 @@ def build_request(
         series_obj = series if isinstance(series, CourseSeriesPage) else None
         if series_obj is None:
             try:
-                series_obj = CourseSeriesPage.objects.filter(pk=int(series)).first()
+                pk = int(series)
             except (TypeError, ValueError):
-                series_obj = None
+                pk = 0
+            if 1 <= pk <= MAX_ID:
+                series_obj = CourseSeriesPage.objects.filter(pk=pk).first()
         if series_obj is None:
             raise ReportParamError("bad_series", f"没有这个系列课程：{series}")
     if isinstance(district, District):

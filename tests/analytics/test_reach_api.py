@@ -154,6 +154,11 @@ def test_use_is_recorded_on_the_token(client, city):
         ({"series": "abc"}, "bad_series"),
         ({"district": "2101\x0002"}, "bad_parameter"),
         ({"from": "9" * 200}, "bad_parameter"),
+        # Found by the fuzzing below: date arithmetic and integer ids at the edges of their types.
+        ({"to": "0001-01-01"}, "bad_date"),
+        ({"from": "9999-12-31", "to": "9999-12-31", "by": "day"}, "bad_date"),
+        ({"series": "99999999999999999999"}, "bad_series"),
+        ({"campaign": "99999999999999999999"}, "unknown_campaign"),
     ],
 )
 def test_bad_parameters_get_400_json_in_chinese(client, city, params, code):
