@@ -60,13 +60,14 @@ def ensure_database(url):
 
 
 GENERATE = """
-INSERT INTO analytics_play (play_id, kind, page_id, series_id, track, campaign_id, day, district,
-    school_id, via, day_viewer, campaign_viewer, started_at, seq, watched_s, max_pos_s,
+INSERT INTO analytics_play (play_id, kind, page_id, series_id, track, day, district,
+    school_id, via, day_viewer, campaigns, started_at, seq, watched_s, max_pos_s,
     duration_s, counted, completed, dirty, rolled_counted, rolled_watched, rolled_completed)
 SELECT gen_random_uuid(), 'lesson', 2000 + l, 1000 + l / 5,
-    (ARRAY['life','science','self'])[1 + (l / 5) %% 3], {campaign}, %(start)s::date + d,
+    (ARRAY['life','science','self'])[1 + (l / 5) %% 3], %(start)s::date + d,
     (%(districts)s::text[])[1 + g], CASE WHEN g = 13 THEN 0 ELSE g * 150 + s + 1 END,
-    'link', v * 1000003 + d, v, now(), 3, w, w, 600, w >= 10, w >= 540, {dirty}, {rolled}
+    'link', v * 1000003 + d, jsonb_build_array(jsonb_build_array({campaign}, v)), now(), 3, w, w,
+    600, w >= 10, w >= 540, {dirty}, {rolled}
 FROM (
     SELECT floor(random() * {days})::int AS d, floor(random() * 14)::int AS g,
         floor(random() * 150)::int AS s, floor(random() * 60)::int AS l,
@@ -86,24 +87,31 @@ CONTENT = [
 ]
 
 
-def rollup_statements():
+def rollup_statements(plays="analytics_play"):
     statements = []
+    # Every generated play is in exactly one campaign: its first [campaign id, pseudonym] pair.
+    campaign, campaign_viewer = "(campaigns->0->>0)::int", "(campaigns->0->>1)::bigint"
     for period, table, viewer in (
         ("day", "analytics_daily_reach", "day_viewer"),
-        ("campaign_id", "analytics_campaign_reach", "campaign_viewer"),
+        ("campaign_id", "analytics_campaign_reach", campaign_viewer),
     ):
+        source = (
+            plays
+            if period == "day"
+            else (f"(SELECT *, {campaign} AS campaign_id FROM {plays}) AS play")
+        )
         for g, (district, school) in enumerate(GEO):
             for c, (track, series, lesson) in enumerate(CONTENT):
                 grain = g * 4 + c
                 dims = [district, school, track, series, lesson]
                 group = ", ".join([period] + [d for d in dims if not d.startswith(("'", "-"))])
-                where = "counted" + (" AND campaign_id <> 0" if period == "campaign_id" else "")
+                where = "counted"
                 statements.append(
                     f"INSERT INTO {table} ({period}, grain, district, school_id, track, series_id, "
                     "lesson_id, views, viewers, watch_seconds, completions) "
                     f"SELECT {period}, {grain}, {', '.join(dims)}, count(*), "
                     f"count(DISTINCT {viewer}), sum(watched_s), count(*) FILTER (WHERE completed) "
-                    f"FROM analytics_play WHERE {where} GROUP BY {group}"
+                    f"FROM {source} WHERE {where} GROUP BY {group}"
                 )
     return statements
 
@@ -186,8 +194,16 @@ def child(options):
     from analytics.models import Salt
 
     Salt.objects.get_or_create(
-        scope="campaign", key=str(CAMPAIGN_ID), defaults={"secret": os.urandom(32)}
+        scope=Salt.Scope.CAMPAIGN, key=str(CAMPAIGN_ID), defaults={"secret": os.urandom(32)}
     )
+    # As if the rollups had run every 30 s as the days went by: while a day's salt lives, its
+    # viewers are counted (a day whose salt is gone takes views but no more viewers).
+    for offset in range(DAYS):
+        Salt.objects.get_or_create(
+            scope=Salt.Scope.DAY,
+            key=date.fromordinal(START.toordinal() + offset).isoformat(),
+            defaults={"secret": os.urandom(32)},
+        )
     store = get_store("sql")
     latencies = {}
     for n in options.sizes:
@@ -200,6 +216,13 @@ def child(options):
             print(f"{n:>11,} plays generated in {time.perf_counter() - started:6.1f} s", flush=True)
             started = time.perf_counter()
             if incremental:
+                # Rolling up drops the pseudonyms from the plays (privacy), so the check's
+                # set-based rollup reads a copy taken before.
+                cursor.execute("DROP TABLE IF EXISTS plays_before_rollup")
+                cursor.execute(
+                    "CREATE TEMP TABLE plays_before_rollup AS SELECT * FROM analytics_play"
+                )
+                started = time.perf_counter()
                 rolled = store.flush()
                 seconds = time.perf_counter() - started
                 print(
@@ -209,7 +232,7 @@ def child(options):
                 )
                 check = {name: store.reach(q, by) for name, (q, by) in queries().items()}
                 cursor.execute("TRUNCATE analytics_daily_reach, analytics_campaign_reach")
-                for statement in rollup_statements():
+                for statement in rollup_statements("plays_before_rollup"):
                     cursor.execute(statement)
                 differ = [
                     name for name, (q, by) in queries().items() if store.reach(q, by) != check[name]
@@ -218,7 +241,16 @@ def child(options):
                     f"{'':>11} set-based rollup gives identical reports: {not differ}", flush=True
                 )
                 if differ:
-                    raise SystemExit(f"the bulk loader disagrees with the rollups: {differ}")
+                    name = differ[0]
+                    first = next(
+                        (a, b)
+                        for a, b in zip(check[name], store.reach(*queries()[name]), strict=False)
+                        if a != b
+                    )
+                    raise SystemExit(
+                        f"the bulk loader disagrees with the rollups: {differ}\n"
+                        f"first difference in {name!r}:\n  rollups {first[0]}\n  bulk    {first[1]}"
+                    )
             else:
                 for statement in rollup_statements():
                     cursor.execute(statement)
