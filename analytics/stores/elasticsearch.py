@@ -315,11 +315,7 @@ class ElasticsearchStore(tables.RollupTablesMixin, AnalyticsStore):
             plays = [raw_play(hit["_id"], hit["_source"]) for hit in response["hits"]["hits"]]
             if not plays:
                 return 0
-            open_days, open_campaigns = tables.open_windows(
-                alias, {p.day for p in plays}, {c for p in plays for c, _ in p.campaigns}
-            )
-            result = rollups.roll_up(plays, open_days, open_campaigns)
-            tables.apply(alias, result)
+            result = tables.roll_up_plays(alias, plays)
             RollupOutbox.objects.using(alias).bulk_create(
                 RollupOutbox(
                     play_id=r.ref,

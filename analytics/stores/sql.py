@@ -221,11 +221,7 @@ class SQLStore(tables.RollupTablesMixin, AnalyticsStore):
             ]
             if not plays:
                 return 0
-            open_days, open_campaigns = tables.open_windows(
-                alias, {p.day for p in plays}, {c for p in plays for c, _ in p.campaigns}
-            )
-            result = rollups.roll_up(plays, open_days, open_campaigns)
-            tables.apply(alias, result)
+            result = tables.roll_up_plays(alias, plays)
             campaigns = {p.ref: p.campaigns for p in plays}
             self._write_back(connection, result.plays, campaigns)
             return len(plays)

@@ -12,7 +12,7 @@ from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
 
-from analytics import conf
+from analytics import conf, rollups
 from analytics.models import (
     CampaignReach,
     DailyPageView,
@@ -53,6 +53,17 @@ def lock(alias):
 
 def rolled_up_at(alias):
     return RollupLock.objects.using(alias).filter(pk=1).values_list("ran_at", flat=True).first()
+
+
+def roll_up_plays(alias, plays):
+    """Rolls the plays up into the tables, counting viewers only for the days and campaigns
+    still open; returns the Rollup (its `plays` say what each play now counts for)."""
+    open_days, open_campaigns = open_windows(
+        alias, {p.day for p in plays}, {c for p in plays for c, _ in p.campaigns}
+    )
+    result = rollups.roll_up(plays, open_days, open_campaigns)
+    apply(alias, result)
+    return result
 
 
 def open_windows(alias, days, campaign_ids):
