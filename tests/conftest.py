@@ -24,6 +24,8 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
+    from analytics import content, privacy
+
     # Each test writes media to its own folder and starts with an empty page cache.
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real PBKDF2 costs ~0.3 s per account on this machine; what is tested is the same with any
@@ -34,6 +36,10 @@ def _isolated_media_and_cache(settings, tmp_path):
     # connection of its own: a test that wants the spool in the store calls flush_spool().
     settings.ANALYTICS_SPOOL_DIR = str(tmp_path / "spool")
     settings.ANALYTICS_FLUSH_THREAD = False
+    # Salts, pages and campaigns are cached in-process: an earlier test's belong to a database
+    # that has since been rolled back or flushed.
+    content.clear_cache()
+    privacy.forget_cached_salts()
     for cache in caches.all():
         cache.clear()
     yield

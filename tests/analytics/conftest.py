@@ -24,10 +24,7 @@ from analytics.stores.sql import SQLStore
 
 @pytest.fixture(autouse=True)
 def _fresh_analytics_state(settings, tmp_path):
-    # Salts, pages and campaigns are cached in-process; every test starts from its own database
-    # (its own spool and no flusher thread: the root conftest).
-    content.clear_cache()
-    privacy.forget_cached_salts()
+    # Caches, spool and flusher thread: the root conftest. The ingest module's own state:
     ingest._flusher_state.update(unavailable=False, backlog=0)
     ingest._down_since[0] = 0.0
     yield
