@@ -245,15 +245,20 @@ def _school_rows(request, measured):
     )
 
 
-def _series_rows(request, measured):
-    series = CourseSeriesPage.objects.live().order_by("path")
+def _filtered_series(request):
+    """The live series the report's track, grade and series filters select."""
+    series = CourseSeriesPage.objects.live()
     if request.track:
         series = series.filter(track=request.track)
     if request.grade_band:
         series = series.filter(grade_bands=request.grade_band)
     if request.series:
         series = series.filter(pk=request.series.pk)
-    titles = dict(series.values_list("pk", "title"))
+    return series
+
+
+def _series_rows(request, measured):
+    titles = dict(_filtered_series(request).order_by("path").values_list("pk", "title"))
     missing = [key for key in measured if key not in titles and key != 0]
     titles.update(Page.objects.filter(pk__in=missing).values_list("pk", "title"))
     rows = [ReportRow(key=pk, label=title) for pk, title in titles.items()]
@@ -266,13 +271,7 @@ def _series_rows(request, measured):
 
 
 def _lesson_rows(request, measured):
-    series = CourseSeriesPage.objects.live()
-    if request.track:
-        series = series.filter(track=request.track)
-    if request.grade_band:
-        series = series.filter(grade_bands=request.grade_band)
-    if request.series:
-        series = series.filter(pk=request.series.pk)
+    series = _filtered_series(request)
     by_path = {path: (pk, title) for pk, path, title in series.values_list("pk", "path", "title")}
     rows = {}
     steplen = Page.steplen
