@@ -110,3 +110,24 @@ def skip_district_picker():
             picker.get_by_role("button", name="跳过").click()
 
     return skip
+
+
+def lesson_with_clip(settings, tmp_path_factory):
+    """A published lesson whose video is a four-second WebM clip the tests made (served as the
+    fallback file, so the page plays it in any Chromium without HLS)."""
+    from courses.factories import sample_site
+    from media_pipeline.factories import ReadyVideoFactory
+    from tests.media.clips import ClipMaker
+
+    clip = ClipMaker.for_session(tmp_path_factory).video(
+        width=320, height=180, seconds=4, fps=15, container="webm"
+    )
+    name = "videos/test/journey/fallback.webm"
+    target = settings.MEDIA_ROOT / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(clip, target)
+    video = ReadyVideoFactory(master_playlist="", fallback_mp4=name, duration=4.0)
+    lesson = sample_site(lessons=1).lessons[0]
+    lesson.video = video
+    lesson.save()
+    return lesson

@@ -4,13 +4,12 @@ continues the same play; beats sent while offline wait on the phone and go when 
 online; the server's X-Beat-Interval changes how often the phone reports; and the district's
 numbers show that one view."""
 
-import shutil
-
 import pytest
 
 from analytics import ingest
 from analytics.models import Play
 from analytics.stores import ReachQuery, get_store
+from tests.browser.conftest import lesson_with_clip
 
 # serialized_rollback: the live server's flush must leave the data migrations' rows (groups,
 # districts, the page root) for the browser tests that run after this one.
@@ -35,25 +34,9 @@ PLAYED_A_SECOND = "() => document.querySelector('video').currentTime > 1"
 
 
 @pytest.fixture
-def lesson_with_video(settings, tmp_path, tmp_path_factory):
-    from courses.factories import sample_site
-    from media_pipeline.factories import ReadyVideoFactory
-    from tests.media.clips import ClipMaker
-
+def lesson_with_video(settings, tmp_path_factory):
     ingest._flusher_state.update(unavailable=False, backlog=0)
-    clip = ClipMaker.for_session(tmp_path_factory).video(
-        width=320, height=180, seconds=4, fps=15, container="webm"
-    )
-    name = "videos/test/beacon/fallback.webm"
-    target = settings.MEDIA_ROOT / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(clip, target)
-    video = ReadyVideoFactory(master_playlist="", fallback_mp4=name, duration=4.0)
-    site = sample_site(lessons=1)
-    lesson = site.lessons[0]
-    lesson.video = video
-    lesson.save()
-    yield lesson
+    yield lesson_with_clip(settings, tmp_path_factory)
     ingest._flusher_state.update(unavailable=False, backlog=0)
 
 

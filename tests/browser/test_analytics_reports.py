@@ -3,7 +3,6 @@ then sees that view in 数据报表 and downloads the report as Excel. A student
 link answers the one-time picker once."""
 
 import io
-import shutil
 
 import pytest
 from django.test import Client
@@ -12,7 +11,7 @@ from openpyxl import load_workbook
 from analytics.reports.factories import ensure_report_permissions
 from sunshine.directory.factories import SchoolFactory
 from sunshine.directory.models import District
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, lesson_with_clip
 
 # serialized_rollback, like the other live-server journeys: the database is flushed after the
 # test and what the data migrations made is loaded back before the next one.
@@ -55,23 +54,8 @@ def ensure_base_data():
 
 @pytest.fixture
 def lesson_with_video(transactional_db, settings, tmp_path_factory):
-    from courses.factories import sample_site
-    from media_pipeline.factories import ReadyVideoFactory
-    from tests.media.clips import ClipMaker
-
-    clip = ClipMaker.for_session(tmp_path_factory).video(
-        width=320, height=180, seconds=4, fps=15, container="webm"
-    )
-    name = "videos/test/reports/fallback.webm"
-    target = settings.MEDIA_ROOT / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(clip, target)
     ensure_base_data()
-    video = ReadyVideoFactory(master_playlist="", fallback_mp4=name, duration=4.0)
-    lesson = sample_site(lessons=1).lessons[0]
-    lesson.video = video
-    lesson.save()
-    return lesson
+    return lesson_with_clip(settings, tmp_path_factory)
 
 
 def sign_in(context, live_server, user):
