@@ -195,7 +195,7 @@ STORAGES = {
     "public": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "sunshine.staticfiles.ModuleAwareManifestStorage"
             if env_bool("STATIC_MANIFEST", PRODUCTION)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
