@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sunshine.csp import directives as csp_directives
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SUNSHINE_VAR_DIR", BASE_DIR / "var"))
 
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, cached pages included (sunshine.csp).
+    "sunshine.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous pages come from the page cache; see sunshine.cache for what is cached and when
     # it is purged.
@@ -298,6 +302,13 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Only our own static modules run on public pages; see sunshine.csp for the media origins and
+# what the Wagtail admin is allowed besides.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives(os.environ, BASE_DIR)}
+# Nothing in the admin calls out to third parties: no update check against wagtail.org, no
+# Gravatar (staff e-mail hashes would leave the bureau, and neither is reachable everywhere).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 if PRODUCTION:
     # TLS ends at the reverse proxy in front of gunicorn.
