@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 
-.PHONY: demo test install vendor chromium system-packages lint migrations-check test-sqlite test-postgres bench serve clean
+.PHONY: demo test install vendor chromium system-packages lint js-check migrations-check test-sqlite test-postgres bench serve clean
 
 # seed_demo ends by printing the demo logins; serve then prints the address.
 demo: install vendor
@@ -19,7 +19,7 @@ demo: install vendor
 	$(SUNSHINE) seed_demo
 	$(SUNSHINE) serve --host $(HOST) --port $(PORT)
 
-test: install vendor chromium lint migrations-check test-sqlite test-postgres
+test: install vendor chromium lint js-check migrations-check test-sqlite test-postgres
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,13 @@ chromium system-packages:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The hand-written front-end modules: eslint, prettier and their unit tests on node's own runner
+# (the beacon's queue and resend logic, the player's choice of source). npm installs the tools.
+js-check: vendor
+	node_modules/.bin/eslint .
+	node_modules/.bin/prettier --check .
+	node --test tests/js/
 
 migrations-check: install
 	env -u DATABASE_URL $(SUNSHINE) makemigrations --check --dry-run

@@ -26,8 +26,9 @@ def bar_chart(items, title, unit="人次"):
     width, height = label_w + bar_w + 90, top + row_h * max(len(shown), 1) + 10
     peak = max([value for _, value in shown] + [0]) or 1
     parts = [
+        # Drawn width, shrunk to the screen by reports.css (no style attribute: the CSP).
         f'<svg xmlns="http://www.w3.org/2000/svg" class="reach-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" '
+        f'viewBox="0 0 {width} {height}" width="{width}" '
         f'aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">{escape(unit)}，按从高到低排列{escape(note)}</desc>',
@@ -61,7 +62,7 @@ def line_chart(points, title, unit="人次"):
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="reach-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" '
+        f'viewBox="0 0 {width} {height}" width="{width}" '
         f'aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">每日{escape(unit)}，共 {len(points)} 天，'

@@ -82,4 +82,6 @@ register_snippet(VideoAssetViewSet)
 @hooks.register("insert_global_admin_js")
 def video_status_js():
     # Tiny and inert on pages without a video status element.
-    return format_html('<script src="{}" defer></script>', static("media_pipeline/admin_status.js"))
+    return format_html(
+        '<script type="module" src="{}"></script>', static("media_pipeline/admin_status.js")
+    )

@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from sunshine import environment as env
+from sunshine.csp import directives as csp_directives
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.get("SUNSHINE_VAR_DIR") or BASE_DIR / "var")
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, cached pages included (sunshine.csp).
+    "sunshine.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous pages come from the page cache; see sunshine.cache for what is cached and when
     # it is purged.
@@ -185,7 +188,7 @@ STORAGES = {
     "public": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "sunshine.staticfiles.ModuleAwareManifestStorage"
             if env.get("STATIC_MANIFEST", PRODUCTION)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -289,6 +292,13 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Only our own static modules run on public pages; see sunshine.csp for the media origins and
+# what the Wagtail admin is allowed besides.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives(os.environ, BASE_DIR)}
+# Nothing in the admin calls out to third parties: no update check against wagtail.org, no
+# Gravatar (staff e-mail hashes would leave the bureau, and neither is reachable everywhere).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 if PRODUCTION:
     # TLS ends at the reverse proxy in front of gunicorn.

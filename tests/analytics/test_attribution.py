@@ -3,8 +3,10 @@ server, and a link can only continue to a page of this site."""
 
 import json
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from analytics.attribution import safe_target, share_url
 from tests.analytics.reports_support import HEPING, SHENHE, district, school
@@ -53,10 +55,19 @@ def test_a_school_link_stores_the_school_and_its_district_then_continues(client)
     assert response.status_code == 200
     assert stored_attribution(response) == {"district": HEPING, "school": "HP001", "via": "link"}
     assert continue_target(response) == "/courses/"
-    # The script writes the key the beacon reads, then replaces the location.
+    # The page's module (no inline script: the CSP) writes the key the beacon reads, then
+    # replaces the location.
     html = response.content.decode()
-    assert 'localStorage.setItem("sunshine:attribution"' in html
-    assert "location.replace" in html
+    assert re.search(
+        r'<script type="module" src="/static/analytics/share_landing\.js" '
+        r'data-storage-key="sunshine:attribution"></script>',
+        html,
+    )
+    assert "<script>" not in html
+    module = finders.find("analytics/share_landing.js")
+    source = Path(module).read_text(encoding="utf-8")
+    assert "localStorage.setItem(script.dataset.storageKey" in source
+    assert "location.replace" in source
     assert pupil_school.name not in response.headers.get("Set-Cookie", "")
 
 

@@ -67,8 +67,57 @@ def chromium(django_db_setup):
         for alias, contents in serialized.items():
             connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield CSPWatchedBrowser(browser)
         browser.close()
+
+
+# Every page of every journey reports what the Content-Security-Policy blocked: Chromium's own
+# console message ("Refused to … because it violates the following Content Security Policy
+# directive") and the page's 'securitypolicyviolation' events, written to the console by a
+# script Playwright runs first in every frame (outside the page's policy).
+CSP_VIOLATIONS = []
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`securitypolicyviolation: ${e.effectiveDirective} blocked ${e.blockedURI || "?"}`
+    + ` in ${e.documentURI} (${e.sourceFile || ""}:${e.lineNumber || ""})`);
+});
+"""
+
+
+def is_csp_violation(text):
+    return text.startswith("securitypolicyviolation:") or "Content Security Policy" in text
+
+
+class CSPWatchedBrowser:
+    """The Playwright browser, whose every new context collects CSP violations."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on(
+            "console",
+            lambda message: (
+                CSP_VIOLATIONS.append(f"{message.page and message.page.url}: {message.text}")
+                if is_csp_violation(message.text)
+                else None
+            ),
+        )
+        return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    """Fails a journey on any CSP violation in any of its pages."""
+    CSP_VIOLATIONS.clear()
+    yield CSP_VIOLATIONS
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture
@@ -88,7 +137,9 @@ def axe():
     )
 
     def run(page):
-        page.add_script_tag(path=os.path.abspath(path))
+        # Evaluated by Playwright, not added as an inline <script>, which the pages' CSP blocks.
+        with open(os.path.abspath(path), encoding="utf-8") as source:
+            page.evaluate(source.read())
         result = page.evaluate(
             "async () => await axe.run(document,"
             " {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"

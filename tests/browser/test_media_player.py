@@ -108,7 +108,7 @@ def test_a_lesson_plays_shows_captions_and_resumes_after_a_reload(
 
     phone.wait_for_function(video_js("v.currentTime > 7"), timeout=30_000)
     phone.get_by_role("button", name="暂停").click()
-    phone.wait_for_function("window.playerEvents.some(([name]) => name === 'pause')")
+    phone.wait_for_function("() => window.playerEvents.some(([name]) => name === 'pause')")
     stopped_at = phone.evaluate(video_js("v.currentTime"))
     events = phone.evaluate("window.playerEvents")
     names = [name for name, _ in events]

@@ -50,7 +50,8 @@ def test_an_interrupted_upload_resumes_after_the_tab_is_reopened(
     page.set_input_files("#sunshine-upload-file", str(clip))
     page.get_by_role("button", name="开始上传").click()
     page.wait_for_function(
-        "document.querySelector('.sunshine-uploader__message').textContent.includes('网络中断')"
+        "() => document.querySelector('.sunshine-uploader__message')"
+        ".textContent.includes('网络中断')"
     )
     page.close()  # the editor gives up for now: the tab is gone
 

@@ -4,390 +4,490 @@
 // that shows storyboard thumbnails (storyboard.vtt + sprite) while hovering or dragging, works by
 // keyboard, and tells the analytics beacon what happens through DOM events on the container:
 // sunshine:play, sunshine:progress {position, watched, duration}, sunshine:pause, sunshine:ended.
-(function () {
-  "use strict";
-  var PROGRESS_MS = 5000;
-  var SEEK_STEP = 10;
-  var H264 = 'video/mp4; codecs="avc1.42E01E,mp4a.40.2"';
-  var hlsScript = null;
+import { afterHlsJs, canUseMse, chooseEngine, isApple, onFatalError } from "./player_source.js";
+import { cueAt, fmt, parseStoryboard } from "./storyboard.js";
 
-  function fmt(t) {
-    t = Math.max(0, Math.floor(t || 0));
-    var h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
-    var mm = (h ? String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
-    return h ? h + ":" + mm : mm;
-  }
+const PROGRESS_MS = 5000;
+const SEEK_STEP = 10;
+let hlsScript = null;
 
-  function seconds(stamp) {
-    return stamp.split(":").reduce(function (total, part) { return total * 60 + Number(part); }, 0);
-  }
-
-  // WebVTT thumbnail map: "00:00:02.000 --> 00:00:04.000" then "storyboard.jpg#xywh=160,0,160,90".
-  function parseStoryboard(text, base) {
-    var cues = [];
-    text.replace(/\r/g, "").split(/\n\n+/).forEach(function (block) {
-      var m = block.match(/([\d:.]+)\s+-->\s+([\d:.]+)[^\n]*\n(\S+)#xywh=(\d+),(\d+),(\d+),(\d+)/);
-      if (m) cues.push({ start: seconds(m[1]), end: seconds(m[2]), url: new URL(m[3], base).href,
-        x: +m[4], y: +m[5], w: +m[6], h: +m[7] });
+function loadHlsJs(src) {
+  if (window.Hls) return Promise.resolve(window.Hls);
+  if (!hlsScript) {
+    hlsScript = new Promise(function (resolve, reject) {
+      const s = document.createElement("script");
+      s.src = src;
+      s.async = true;
+      s.onload = function () {
+        window.Hls ? resolve(window.Hls) : reject(new Error("hls.js"));
+      };
+      s.onerror = reject;
+      document.head.appendChild(s);
     });
-    return cues;
   }
+  return hlsScript;
+}
 
-  function canUseMse() {
-    var MS = window.ManagedMediaSource || window.MediaSource;
-    return !!(MS && MS.isTypeSupported && MS.isTypeSupported(H264));
-  }
+function Player(root) {
+  this.root = root;
+  this.video = root.querySelector("video");
+  this.status = root.querySelector(".sunshine-player__status");
+  this.key = "sunshine:video-pos:" + root.dataset.videoId;
+  this.watched = 0;
+  this.lastTime = null;
+  this.timer = null;
+  this.hls = null;
+  this.fellBack = false;
+  this.bindControls();
+  this.bindSeek();
+  this.bindEvents();
+  this.start();
+}
 
-  function isApple() {
-    var ua = navigator.userAgent;
-    return /iPhone|iPad|iPod/.test(ua) ||
-      (/Safari/.test(ua) && !/Chrome|Chromium|CriOS|Android|Edg/.test(ua));
-  }
+Player.prototype.say = function (text) {
+  if (this.status) this.status.textContent = text;
+};
 
-  function loadHlsJs(src) {
-    if (window.Hls) return Promise.resolve(window.Hls);
-    if (!hlsScript) {
-      hlsScript = new Promise(function (resolve, reject) {
-        var s = document.createElement("script");
-        s.src = src;
-        s.async = true;
-        s.onload = function () { window.Hls ? resolve(window.Hls) : reject(new Error("hls.js")); };
-        s.onerror = reject;
-        document.head.appendChild(s);
-      });
-    }
-    return hlsScript;
-  }
-
-  function Player(root) {
-    this.root = root;
-    this.video = root.querySelector("video");
-    this.status = root.querySelector(".sunshine-player__status");
-    this.key = "sunshine:video-pos:" + root.dataset.videoId;
-    this.watched = 0;
-    this.lastTime = null;
-    this.timer = null;
-    this.hls = null;
-    this.fellBack = false;
-    this.bindControls();
-    this.bindSeek();
-    this.bindEvents();
-    this.start();
-  }
-
-  Player.prototype.say = function (text) {
-    if (this.status) this.status.textContent = text;
-  };
-
-  Player.prototype.emit = function (name, extra) {
-    var v = this.video;
-    var detail = Object.assign({
+Player.prototype.emit = function (name, extra) {
+  const v = this.video;
+  const detail = Object.assign(
+    {
       position: Math.round(v.currentTime * 10) / 10,
       watched: Math.round(this.watched * 10) / 10,
-      duration: isFinite(v.duration) ? Math.round(v.duration * 10) / 10 : Number(this.root.dataset.duration) || 0,
-    }, extra || {});
-    this.root.dispatchEvent(new CustomEvent("sunshine:" + name, { bubbles: true, detail: detail }));
-  };
+      duration: isFinite(v.duration)
+        ? Math.round(v.duration * 10) / 10
+        : Number(this.root.dataset.duration) || 0,
+    },
+    extra || {},
+  );
+  this.root.dispatchEvent(new CustomEvent("sunshine:" + name, { bubbles: true, detail: detail }));
+};
 
-  Player.prototype.savedPosition = function () {
-    try {
-      var saved = JSON.parse(localStorage.getItem(this.key) || "null");
-      return saved && typeof saved.t === "number" ? saved.t : 0;
-    } catch (e) { return 0; }
-  };
-
-  Player.prototype.savePosition = function () {
-    var v = this.video;
-    if (!isFinite(v.duration) || v.currentTime < 1) return;
-    try {
-      if (v.duration - v.currentTime < 5) localStorage.removeItem(this.key);
-      else localStorage.setItem(this.key, JSON.stringify({ t: Math.floor(v.currentTime), at: Date.now() }));
-    } catch (e) { /* private mode: nothing to remember */ }
-  };
-
-  Player.prototype.start = function () {
-    var self = this, root = this.root, v = this.video;
-    var hlsUrl = root.dataset.hls, mp4 = root.dataset.mp4;
-    var native = hlsUrl && v.canPlayType("application/vnd.apple.mpegurl");
-    // Chromium now answers "maybe" for HLS too; hls.js there keeps the quality menu.
-    if (hlsUrl && native && (isApple() || !canUseMse())) return this.useNative(hlsUrl);
-    if (hlsUrl && canUseMse()) {
-      loadHlsJs(root.dataset.hlsJs).then(function (Hls) {
-        if (!Hls.isSupported()) return native ? self.useNative(hlsUrl) : self.useMp4();
-        self.useHlsJs(Hls, hlsUrl);
-      }).catch(function () { native ? self.useNative(hlsUrl) : self.useMp4(); });
-      return;
-    }
-    if (native) return this.useNative(hlsUrl);
-    this.useMp4();
-  };
-
-  Player.prototype.useNative = function (url) {
-    this.engine = "native";
-    this.root.dataset.engine = this.engine;
-    this.video.src = url;
-  };
-
-  Player.prototype.useMp4 = function () {
-    this.engine = "mp4";
-    if (this.hls) { this.hls.destroy(); this.hls = null; }
-    var at = this.video.currentTime;
-    if (this.root.dataset.mp4) {
-      this.video.src = this.root.dataset.mp4;
-      if (at > 0) this.resumeAt = at;
-    }
-    this.root.dataset.engine = this.engine;
-    var q = this.root.querySelector("[data-control=quality]");
-    if (q) q.closest("label").hidden = true;
-  };
-
-  Player.prototype.useHlsJs = function (Hls, url) {
-    var self = this;
-    this.engine = "hls.js";
-    // Captions come from the <track> elements (the same on every engine), not from hls.js.
-    var hls = new Hls({ enableWebVTT: false, enableIMSC1: false, enableCEA708Captions: false,
-      capLevelToPlayerSize: true, startPosition: this.pendingResume() || -1 });
-    this.hls = hls;
-    hls.on(Hls.Events.MANIFEST_PARSED, function () { self.fillQuality(hls.levels); });
-    // Automatic level switches are not announced: a live region speaking at every switch
-    // would drown what the viewer asked for.
-    hls.on(Hls.Events.ERROR, function (_, data) {
-      if (!data.fatal) return;
-      if (data.type === Hls.ErrorTypes.NETWORK_ERROR && !self.retried) {
-        self.retried = true;
-        hls.startLoad();
-      } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !self.recovered) {
-        self.recovered = true;
-        hls.recoverMediaError();
-      } else if (!self.fellBack) {
-        self.fellBack = true;
-        self.useMp4();
-      }
-    });
-    hls.loadSource(url);
-    hls.attachMedia(this.video);
-    this.root.dataset.engine = this.engine;
-  };
-
-  Player.prototype.pendingResume = function () {
-    var t = this.savedPosition();
-    var d = Number(this.root.dataset.duration) || 0;
-    if (t > 5 && (!d || t < d - 5)) { this.resumedFrom = t; return t; }
+Player.prototype.savedPosition = function () {
+  try {
+    const saved = JSON.parse(localStorage.getItem(this.key) || "null");
+    return saved && typeof saved.t === "number" ? saved.t : 0;
+  } catch (e) {
     return 0;
-  };
+  }
+};
 
-  Player.prototype.fillQuality = function (levels) {
-    var select = this.root.querySelector("[data-control=quality]");
-    if (!select || !levels || levels.length < 2) return;
-    // Highest first, as people expect; the value stays hls.js's own level index.
-    for (var i = levels.length - 1; i >= 0; i--) {
-      var option = document.createElement("option");
-      option.value = String(i);
-      option.textContent = levels[i].height + "p";
-      select.appendChild(option);
-    }
-    select.closest("label").hidden = false;
-  };
+Player.prototype.savePosition = function () {
+  const v = this.video;
+  if (!isFinite(v.duration) || v.currentTime < 1) return;
+  try {
+    if (v.duration - v.currentTime < 5) localStorage.removeItem(this.key);
+    else
+      localStorage.setItem(
+        this.key,
+        JSON.stringify({ t: Math.floor(v.currentTime), at: Date.now() }),
+      );
+  } catch (e) {
+    /* private mode: nothing to remember */
+  }
+};
 
-  Player.prototype.bindControls = function () {
-    var self = this, root = this.root, v = this.video;
-    root.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-action]");
-      if (!button || !root.contains(button)) return;
-      self.act(button.dataset.action);
+Player.prototype.start = function () {
+  const self = this,
+    root = this.root,
+    v = this.video;
+  const hlsUrl = root.dataset.hls;
+  const native = !!(hlsUrl && v.canPlayType("application/vnd.apple.mpegurl"));
+  const engine = chooseEngine({
+    hlsUrl: hlsUrl,
+    native: native,
+    apple: isApple(navigator.userAgent),
+    mse: canUseMse(window),
+  });
+  if (engine === "native") return this.useNative(hlsUrl);
+  if (engine === "mp4") return this.useMp4();
+  function use(Hls, loaded) {
+    const next = afterHlsJs({
+      loaded: loaded,
+      supported: loaded && Hls.isSupported(),
+      native: native,
     });
-    var speed = root.querySelector("[data-control=speed]");
-    if (speed) speed.addEventListener("change", function () {
+    if (next === "hls.js") self.useHlsJs(Hls, hlsUrl);
+    else if (next === "native") self.useNative(hlsUrl);
+    else self.useMp4();
+  }
+  loadHlsJs(root.dataset.hlsJs)
+    .then(function (Hls) {
+      use(Hls, true);
+    })
+    .catch(function () {
+      use(null, false);
+    });
+};
+
+Player.prototype.useNative = function (url) {
+  this.engine = "native";
+  this.root.dataset.engine = this.engine;
+  this.video.src = url;
+};
+
+Player.prototype.useMp4 = function () {
+  this.engine = "mp4";
+  if (this.hls) {
+    this.hls.destroy();
+    this.hls = null;
+  }
+  const at = this.video.currentTime;
+  if (this.root.dataset.mp4) {
+    this.video.src = this.root.dataset.mp4;
+    if (at > 0) this.resumeAt = at;
+  }
+  this.root.dataset.engine = this.engine;
+  const q = this.root.querySelector("[data-control=quality]");
+  if (q) q.closest("label").hidden = true;
+};
+
+Player.prototype.useHlsJs = function (Hls, url) {
+  const self = this;
+  this.engine = "hls.js";
+  // Captions come from the <track> elements (the same on every engine), not from hls.js.
+  const hls = new Hls({
+    enableWebVTT: false,
+    enableIMSC1: false,
+    enableCEA708Captions: false,
+    capLevelToPlayerSize: true,
+    startPosition: this.pendingResume() || -1,
+  });
+  this.hls = hls;
+  hls.on(Hls.Events.MANIFEST_PARSED, function () {
+    self.fillQuality(hls.levels);
+  });
+  // Automatic level switches are not announced: a live region speaking at every switch
+  // would drown what the viewer asked for.
+  hls.on(Hls.Events.ERROR, function (_, data) {
+    if (!data.fatal) return;
+    const action = onFatalError(data.type, self);
+    if (action === "retry") hls.startLoad();
+    else if (action === "recover") hls.recoverMediaError();
+    else if (action === "mp4") self.useMp4();
+  });
+  hls.loadSource(url);
+  hls.attachMedia(this.video);
+  this.root.dataset.engine = this.engine;
+};
+
+Player.prototype.pendingResume = function () {
+  const t = this.savedPosition();
+  const d = Number(this.root.dataset.duration) || 0;
+  if (t > 5 && (!d || t < d - 5)) {
+    this.resumedFrom = t;
+    return t;
+  }
+  return 0;
+};
+
+Player.prototype.fillQuality = function (levels) {
+  const select = this.root.querySelector("[data-control=quality]");
+  if (!select || !levels || levels.length < 2) return;
+  // Highest first, as people expect; the value stays hls.js's own level index.
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const option = document.createElement("option");
+    option.value = String(i);
+    option.textContent = levels[i].height + "p";
+    select.appendChild(option);
+  }
+  select.closest("label").hidden = false;
+};
+
+Player.prototype.bindControls = function () {
+  const self = this,
+    root = this.root,
+    v = this.video;
+  root.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-action]");
+    if (!button || !root.contains(button)) return;
+    self.act(button.dataset.action);
+  });
+  const speed = root.querySelector("[data-control=speed]");
+  if (speed)
+    speed.addEventListener("change", function () {
       v.playbackRate = Number(speed.value);
       self.say("播放速度 " + speed.value + " 倍");
     });
-    var quality = root.querySelector("[data-control=quality]");
-    if (quality) quality.addEventListener("change", function () {
+  const quality = root.querySelector("[data-control=quality]");
+  if (quality)
+    quality.addEventListener("change", function () {
       if (!self.hls) return;
       self.hls.currentLevel = Number(quality.value);
-      self.say(quality.value === "-1" ? "清晰度：自动" : "清晰度：" + quality.options[quality.selectedIndex].text);
+      self.say(
+        quality.value === "-1"
+          ? "清晰度：自动"
+          : "清晰度：" + quality.options[quality.selectedIndex].text,
+      );
     });
-    root.addEventListener("keydown", function (event) {
-      var tag = event.target.tagName;
-      if (tag === "SELECT" || tag === "INPUT" || tag === "TEXTAREA" || event.ctrlKey || event.metaKey || event.altKey) return;
-      var action = { " ": "play", k: "play", K: "play", ArrowLeft: "back", ArrowRight: "forward",
-        f: "fullscreen", F: "fullscreen", c: "captions", C: "captions", m: "mute", M: "mute" }[event.key];
-      if (!action) return;
-      if (tag === "BUTTON" && event.key === " ") return; // the button's own click
-      event.preventDefault();
-      self.act(action);
-    });
-  };
+  root.addEventListener("keydown", function (event) {
+    const tag = event.target.tagName;
+    if (
+      tag === "SELECT" ||
+      tag === "INPUT" ||
+      tag === "TEXTAREA" ||
+      event.ctrlKey ||
+      event.metaKey ||
+      event.altKey
+    )
+      return;
+    const action = {
+      " ": "play",
+      k: "play",
+      K: "play",
+      ArrowLeft: "back",
+      ArrowRight: "forward",
+      f: "fullscreen",
+      F: "fullscreen",
+      c: "captions",
+      C: "captions",
+      m: "mute",
+      M: "mute",
+    }[event.key];
+    if (!action) return;
+    if (tag === "BUTTON" && event.key === " ") return; // the button's own click
+    event.preventDefault();
+    self.act(action);
+  });
+};
 
-  Player.prototype.bindSeek = function () {
-    var self = this, v = this.video, range = this.root.querySelector("[data-control=seek]");
-    if (!range) return;
-    var dragging = false;
-    function length() { return isFinite(v.duration) && v.duration > 0 ? v.duration : Number(range.max) || 0; }
-    v.addEventListener("durationchange", function () { if (isFinite(v.duration)) range.max = String(v.duration); });
-    v.addEventListener("timeupdate", function () {
-      if (dragging) return;
-      range.value = String(v.currentTime);
-      range.setAttribute("aria-valuetext", fmt(v.currentTime) + " / " + fmt(length()));
-    });
-    range.addEventListener("input", function () {
-      dragging = true;
-      self.preview(Number(range.value), length() ? Number(range.value) / length() : 0);
-    });
-    range.addEventListener("change", function () {
-      dragging = false;
-      v.currentTime = Number(range.value);
-      self.hidePreview();
-    });
-    range.addEventListener("pointermove", function (event) {
-      var box = range.getBoundingClientRect();
-      var fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
-      if (!dragging) self.preview(fraction * length(), fraction);
-    });
-    range.addEventListener("pointerleave", function () { if (!dragging) self.hidePreview(); });
-    range.addEventListener("blur", function () { dragging = false; self.hidePreview(); });
-  };
-
-  // The thumbnail map is fetched once, on the first hover or drag: most viewers never seek.
-  Player.prototype.storyboard = function () {
-    var url = this.root.dataset.storyboard;
-    if (!url) return Promise.resolve([]);
-    if (!this.cues) {
-      this.cues = fetch(url).then(function (r) { return r.ok ? r.text() : ""; })
-        .then(function (text) { return parseStoryboard(text, new URL(url, location.href)); })
-        .catch(function () { return []; });
-    }
-    return this.cues;
-  };
-
-  Player.prototype.preview = function (t, fraction) {
-    var thumb = this.root.querySelector(".sunshine-player__thumb");
-    var range = this.root.querySelector("[data-control=seek]");
-    if (!thumb) return;
-    thumb.querySelector("span").textContent = fmt(t);
-    thumb.hidden = false;
-    this.storyboard().then(function (cues) {
-      var cue = cues[0] || null;  // the last tile starting at or before t (cues are in order)
-      cues.forEach(function (c) { if (t >= c.start) cue = c; });
-      var width = cue ? cue.w : thumb.offsetWidth;
-      if (cue) {
-        thumb.style.width = cue.w + "px";
-        thumb.style.height = cue.h + "px";
-        thumb.style.backgroundImage = 'url("' + cue.url + '")';
-        thumb.style.backgroundPosition = -cue.x + "px " + -cue.y + "px";
-      }
-      // Centred on the pointer, kept inside the bar.
-      var span = range.getBoundingClientRect().width;
-      var x = Math.min(Math.max(fraction * span, width / 2), Math.max(width / 2, span - width / 2));
-      thumb.style.left = x - width / 2 + "px";
-    });
-  };
-
-  Player.prototype.hidePreview = function () {
-    var thumb = this.root.querySelector(".sunshine-player__thumb");
-    if (thumb) thumb.hidden = true;
-  };
-
-  Player.prototype.act = function (action) {
-    var v = this.video;
-    if (action === "play") { v.paused ? v.play() : v.pause(); }
-    else if (action === "back") { v.currentTime = Math.max(0, v.currentTime - SEEK_STEP); this.say("后退到 " + fmt(v.currentTime)); }
-    else if (action === "forward") { v.currentTime = Math.min(v.duration || 0, v.currentTime + SEEK_STEP); this.say("前进到 " + fmt(v.currentTime)); }
-    else if (action === "mute") { v.muted = !v.muted; this.say(v.muted ? "已静音" : "已取消静音"); }
-    else if (action === "captions") this.toggleCaptions();
-    else if (action === "fullscreen") this.toggleFullscreen();
-  };
-
-  Player.prototype.captionTracks = function () {
-    return Array.prototype.filter.call(this.video.textTracks, function (t) {
-      return t.kind === "subtitles" || t.kind === "captions";
-    });
-  };
-
-  Player.prototype.toggleCaptions = function () {
-    var tracks = this.captionTracks();
-    if (!tracks.length) { this.say("这个视频没有字幕"); return; }
-    var on = tracks.some(function (t) { return t.mode === "showing"; });
-    var preferred = this.root.querySelector("track[default]");
-    var lang = preferred ? preferred.srclang : tracks[0].language;
-    var chosen = false;
-    tracks.forEach(function (t) {
-      var show = !on && !chosen && t.language === lang;
-      if (show) chosen = true;
-      t.mode = show ? "showing" : "disabled";
-    });
-    this.syncCaptionButton();
-    this.say(on ? "字幕已关闭" : "字幕已开启");
-  };
-
-  // A track marked "默认显示" starts showing: the button must say so.
-  Player.prototype.syncCaptionButton = function () {
-    var button = this.root.querySelector("[data-action=captions]");
-    var on = this.captionTracks().some(function (t) { return t.mode === "showing"; });
-    if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
-  };
-
-  Player.prototype.toggleFullscreen = function () {
-    var root = this.root, v = this.video;
-    if (document.fullscreenElement) { document.exitFullscreen(); return; }
-    if (root.requestFullscreen) root.requestFullscreen().catch(function () {});
-    else if (v.webkitEnterFullscreen) v.webkitEnterFullscreen();
-  };
-
-  Player.prototype.bindEvents = function () {
-    var self = this, v = this.video, root = this.root;
-    var playButton = root.querySelector("[data-action=play]");
-    v.addEventListener("loadedmetadata", function () {
-      self.syncCaptionButton();
-      if (self.resumeAt) { v.currentTime = self.resumeAt; self.resumeAt = 0; return; }
-      if (self.engine === "hls.js") {
-        if (self.resumedFrom) self.say("已从上次看到的 " + fmt(self.resumedFrom) + " 处继续");
-        return;
-      }
-      var t = self.pendingResume();
-      if (t) { v.currentTime = t; self.say("已从上次看到的 " + fmt(t) + " 处继续"); }
-    });
-    v.addEventListener("play", function () {
-      self.lastTime = v.currentTime;
-      if (playButton) { playButton.setAttribute("aria-label", "暂停"); playButton.textContent = "❚❚"; }
-    });
-    v.addEventListener("playing", function () {
-      if (self.timer) return;
-      self.emit("play");
-      self.timer = setInterval(function () { self.emit("progress"); self.savePosition(); }, PROGRESS_MS);
-    });
-    v.addEventListener("timeupdate", function () {
-      var t = v.currentTime;
-      if (self.lastTime !== null && !v.paused && !v.seeking) {
-        var delta = t - self.lastTime;
-        if (delta > 0 && delta < 2 * (v.playbackRate || 1)) self.watched += delta;
-      }
-      self.lastTime = t;
-    });
-    v.addEventListener("seeked", function () { self.lastTime = v.currentTime; self.savePosition(); });
-    function stop(name) {
-      if (self.timer) { clearInterval(self.timer); self.timer = null; }
-      self.savePosition();
-      if (playButton) { playButton.setAttribute("aria-label", "播放"); playButton.textContent = "▶"; }
-      self.emit(name);
-    }
-    v.addEventListener("pause", function () { if (!v.ended) stop("pause"); });
-    v.addEventListener("ended", function () {
-      stop("ended");
-      try { localStorage.removeItem(self.key); } catch (e) { /* ignore */ }
-    });
-    v.addEventListener("error", function () {
-      if (self.engine !== "mp4" && !self.fellBack) { self.fellBack = true; self.useMp4(); }
-      else self.say("视频加载失败，请检查网络后刷新页面重试");
-    });
-    window.addEventListener("pagehide", function () { self.savePosition(); });
-  };
-
-  function boot() {
-    Array.prototype.forEach.call(document.querySelectorAll(".sunshine-player[data-video-id]"), function (el) {
-      if (!el.sunshinePlayer && el.querySelector("video")) el.sunshinePlayer = new Player(el);
-    });
+Player.prototype.bindSeek = function () {
+  const self = this,
+    v = this.video,
+    range = this.root.querySelector("[data-control=seek]");
+  if (!range) return;
+  let dragging = false;
+  function length() {
+    return isFinite(v.duration) && v.duration > 0 ? v.duration : Number(range.max) || 0;
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
-  else boot();
-})();
+  v.addEventListener("durationchange", function () {
+    if (isFinite(v.duration)) range.max = String(v.duration);
+  });
+  v.addEventListener("timeupdate", function () {
+    if (dragging) return;
+    range.value = String(v.currentTime);
+    range.setAttribute("aria-valuetext", fmt(v.currentTime) + " / " + fmt(length()));
+  });
+  range.addEventListener("input", function () {
+    dragging = true;
+    self.preview(Number(range.value), length() ? Number(range.value) / length() : 0);
+  });
+  range.addEventListener("change", function () {
+    dragging = false;
+    v.currentTime = Number(range.value);
+    self.hidePreview();
+  });
+  range.addEventListener("pointermove", function (event) {
+    const box = range.getBoundingClientRect();
+    const fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+    if (!dragging) self.preview(fraction * length(), fraction);
+  });
+  range.addEventListener("pointerleave", function () {
+    if (!dragging) self.hidePreview();
+  });
+  range.addEventListener("blur", function () {
+    dragging = false;
+    self.hidePreview();
+  });
+};
+
+// The thumbnail map is fetched once, on the first hover or drag: most viewers never seek.
+Player.prototype.storyboard = function () {
+  const url = this.root.dataset.storyboard;
+  if (!url) return Promise.resolve([]);
+  if (!this.cues) {
+    this.cues = fetch(url)
+      .then(function (r) {
+        return r.ok ? r.text() : "";
+      })
+      .then(function (text) {
+        return parseStoryboard(text, new URL(url, location.href));
+      })
+      .catch(function () {
+        return [];
+      });
+  }
+  return this.cues;
+};
+
+Player.prototype.preview = function (t, fraction) {
+  const thumb = this.root.querySelector(".sunshine-player__thumb");
+  const range = this.root.querySelector("[data-control=seek]");
+  if (!thumb) return;
+  thumb.querySelector("span").textContent = fmt(t);
+  thumb.hidden = false;
+  this.storyboard().then(function (cues) {
+    const cue = cueAt(cues, t);
+    const width = cue ? cue.w : thumb.offsetWidth;
+    if (cue) {
+      thumb.style.width = cue.w + "px";
+      thumb.style.height = cue.h + "px";
+      thumb.style.backgroundImage = 'url("' + cue.url + '")';
+      thumb.style.backgroundPosition = -cue.x + "px " + -cue.y + "px";
+    }
+    // Centred on the pointer, kept inside the bar.
+    const span = range.getBoundingClientRect().width;
+    const x = Math.min(Math.max(fraction * span, width / 2), Math.max(width / 2, span - width / 2));
+    thumb.style.left = x - width / 2 + "px";
+  });
+};
+
+Player.prototype.hidePreview = function () {
+  const thumb = this.root.querySelector(".sunshine-player__thumb");
+  if (thumb) thumb.hidden = true;
+};
+
+Player.prototype.act = function (action) {
+  const v = this.video;
+  if (action === "play") {
+    v.paused ? v.play() : v.pause();
+  } else if (action === "back") {
+    v.currentTime = Math.max(0, v.currentTime - SEEK_STEP);
+    this.say("后退到 " + fmt(v.currentTime));
+  } else if (action === "forward") {
+    v.currentTime = Math.min(v.duration || 0, v.currentTime + SEEK_STEP);
+    this.say("前进到 " + fmt(v.currentTime));
+  } else if (action === "mute") {
+    v.muted = !v.muted;
+    this.say(v.muted ? "已静音" : "已取消静音");
+  } else if (action === "captions") this.toggleCaptions();
+  else if (action === "fullscreen") this.toggleFullscreen();
+};
+
+Player.prototype.captionTracks = function () {
+  return Array.prototype.filter.call(this.video.textTracks, function (t) {
+    return t.kind === "subtitles" || t.kind === "captions";
+  });
+};
+
+Player.prototype.toggleCaptions = function () {
+  const tracks = this.captionTracks();
+  if (!tracks.length) {
+    this.say("这个视频没有字幕");
+    return;
+  }
+  const on = tracks.some(function (t) {
+    return t.mode === "showing";
+  });
+  const preferred = this.root.querySelector("track[default]");
+  const lang = preferred ? preferred.srclang : tracks[0].language;
+  let chosen = false;
+  tracks.forEach(function (t) {
+    const show = !on && !chosen && t.language === lang;
+    if (show) chosen = true;
+    t.mode = show ? "showing" : "disabled";
+  });
+  this.syncCaptionButton();
+  this.say(on ? "字幕已关闭" : "字幕已开启");
+};
+
+// A track marked "默认显示" starts showing: the button must say so.
+Player.prototype.syncCaptionButton = function () {
+  const button = this.root.querySelector("[data-action=captions]");
+  const on = this.captionTracks().some(function (t) {
+    return t.mode === "showing";
+  });
+  if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+};
+
+Player.prototype.toggleFullscreen = function () {
+  const root = this.root,
+    v = this.video;
+  if (document.fullscreenElement) {
+    document.exitFullscreen();
+    return;
+  }
+  if (root.requestFullscreen) root.requestFullscreen().catch(function () {});
+  else if (v.webkitEnterFullscreen) v.webkitEnterFullscreen();
+};
+
+Player.prototype.bindEvents = function () {
+  const self = this,
+    v = this.video,
+    root = this.root;
+  const playButton = root.querySelector("[data-action=play]");
+  v.addEventListener("loadedmetadata", function () {
+    self.syncCaptionButton();
+    if (self.resumeAt) {
+      v.currentTime = self.resumeAt;
+      self.resumeAt = 0;
+      return;
+    }
+    if (self.engine === "hls.js") {
+      if (self.resumedFrom) self.say("已从上次看到的 " + fmt(self.resumedFrom) + " 处继续");
+      return;
+    }
+    const t = self.pendingResume();
+    if (t) {
+      v.currentTime = t;
+      self.say("已从上次看到的 " + fmt(t) + " 处继续");
+    }
+  });
+  v.addEventListener("play", function () {
+    self.lastTime = v.currentTime;
+    if (playButton) {
+      playButton.setAttribute("aria-label", "暂停");
+      playButton.textContent = "❚❚";
+    }
+  });
+  v.addEventListener("playing", function () {
+    if (self.timer) return;
+    self.emit("play");
+    self.timer = setInterval(function () {
+      self.emit("progress");
+      self.savePosition();
+    }, PROGRESS_MS);
+  });
+  v.addEventListener("timeupdate", function () {
+    const t = v.currentTime;
+    if (self.lastTime !== null && !v.paused && !v.seeking) {
+      const delta = t - self.lastTime;
+      if (delta > 0 && delta < 2 * (v.playbackRate || 1)) self.watched += delta;
+    }
+    self.lastTime = t;
+  });
+  v.addEventListener("seeked", function () {
+    self.lastTime = v.currentTime;
+    self.savePosition();
+  });
+  function stop(name) {
+    if (self.timer) {
+      clearInterval(self.timer);
+      self.timer = null;
+    }
+    self.savePosition();
+    if (playButton) {
+      playButton.setAttribute("aria-label", "播放");
+      playButton.textContent = "▶";
+    }
+    self.emit(name);
+  }
+  v.addEventListener("pause", function () {
+    if (!v.ended) stop("pause");
+  });
+  v.addEventListener("ended", function () {
+    stop("ended");
+    try {
+      localStorage.removeItem(self.key);
+    } catch (e) {
+      /* ignore */
+    }
+  });
+  v.addEventListener("error", function () {
+    if (self.engine !== "mp4" && !self.fellBack) {
+      self.fellBack = true;
+      self.useMp4();
+    } else self.say("视频加载失败，请检查网络后刷新页面重试");
+  });
+  window.addEventListener("pagehide", function () {
+    self.savePosition();
+  });
+};
+
+function boot() {
+  document.querySelectorAll(".sunshine-player[data-video-id]").forEach(function (el) {
+    if (!el.sunshinePlayer && el.querySelector("video")) el.sunshinePlayer = new Player(el);
+  });
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+else boot();

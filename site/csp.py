@@ -1,0 +1,116 @@
+"""The Content-Security-Policy (django-csp): what the site's pages may load and run.
+
+Public pages run only our own static ES modules (no inline script, no inline style, no eval),
+so an injected `<script>` in a page a child reads does nothing. No nonces: anonymous pages are
+served from the page cache to everybody, and a cached nonce would be the same for all.
+
+The media origins (a CDN, the S3 endpoint that takes uploads straight from the browser) are
+added from the storage settings. The Wagtail admin gets the few allowances Wagtail 8 still
+needs (`ADMIN_ALLOWANCES`); nothing of ours relies on them.
+"""
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.middleware import CSPMiddleware, PolicyParts
+
+# What Wagtail 8's admin still does that a strict policy forbids (wagtail/wagtail#1288 and
+# #7053 track it):
+# - inline <script> in its form widgets and panels (date and time pickers, InlinePanel,
+#   MultipleChooserPanel), so "script-src 'unsafe-inline'";
+# - style attributes in its templates and set by its JavaScript libraries (jQuery UI,
+#   Draftail, the sidebar), so "style-src 'unsafe-inline'";
+# - image previews of files picked for upload and data: icons, so "img-src blob: data:".
+# Only under the admin's own URL prefix, never on public pages.
+ADMIN_ALLOWANCES = {
+    "script-src": [UNSAFE_INLINE],
+}
+ADMIN_PREFIX = "/admin/"
+
+
+def origin(url):
+    """'https://cdn.example.cn/media/' → 'https://cdn.example.cn'; '' or a path → None."""
+    parts = urlsplit(url or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def media_origins(environ):
+    """Where the browser fetches video, posters and captions from, and sends S3 upload parts
+    to, besides the site itself: from MEDIA_URL, the CDN domain, the S3 endpoint (path-style
+    and virtual-hosted), AWS's own bucket hosts, and CSP_MEDIA_ORIGINS for anything else."""
+    found = [origin(environ.get("MEDIA_URL"))]
+    if environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        found.append(f"https://{environ['AWS_S3_CUSTOM_DOMAIN']}")
+    buckets = [
+        name
+        for name in (
+            environ.get("AWS_STORAGE_BUCKET_NAME"),
+            environ.get("AWS_S3_PUBLIC_BUCKET_NAME"),
+        )
+        if name
+    ]
+    if buckets:
+        endpoint = origin(environ.get("AWS_S3_ENDPOINT_URL"))
+        if endpoint:
+            scheme, host = endpoint.split("://", 1)
+            found.append(endpoint)
+            found += [f"{scheme}://{bucket}.{host}" for bucket in buckets]
+        else:
+            region = environ.get("AWS_S3_REGION_NAME", "us-east-1")
+            suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+            for bucket in buckets:
+                found += [f"https://{bucket}.s3.{region}.{suffix}", f"https://{bucket}.s3.{suffix}"]
+    found += [
+        origin(item.strip()) or item.strip()
+        for item in environ.get("CSP_MEDIA_ORIGINS", "").split(",")
+    ]
+    return list(dict.fromkeys(item for item in found if item))
+
+
+def inline_style_hashes(*templates):
+    """'sha256-…' sources for the <style> blocks of pages rendered without static files (the
+    500 page), so that they keep their look under "style-src 'self'"."""
+    sources = []
+    for template in templates:
+        for block in re.findall(r"<style>(.*?)</style>", Path(template).read_text(), re.S):
+            digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+            sources.append(f"'sha256-{digest}'")
+    return sources
+
+
+def directives(environ, base_dir):
+    media = media_origins(environ)
+    return {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *inline_style_hashes(base_dir / "templates" / "500.html")],
+        "img-src": [SELF, "data:", *media],
+        # hls.js plays through MediaSource (blob: URLs) and fetches playlists and segments.
+        "media-src": [SELF, "blob:", *media],
+        "connect-src": [SELF, *media],
+        # hls.js starts its transmuxer in a worker made from a blob.
+        "worker-src": [SELF, "blob:"],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the admin's allowances under the admin's prefix."""
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith(ADMIN_PREFIX):
+            update = {key: list(value) for key, value in ADMIN_ALLOWANCES.items()}
+            for key, value in (parts.update or {}).items():
+                update[key] = update.get(key, []) + list(value)
+            parts.update = update
+        return parts
