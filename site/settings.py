@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "courses",
     "media_pipeline",
     "analytics",
+    "sunshine_mailbox",
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -279,6 +280,21 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # The media pipeline's model that lesson, lecture, replay and kit video fields point at.
 SUNSHINE_VIDEO_MODEL = "media_pipeline.VideoAsset"
+
+# Email (the 心灵信箱's 紧急 notices): SMTP from the environment in production, the console
+# (stdout of `sunshine serve`) otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "阳光课堂 <noreply@localhost>")
 
 # The analytics store: "sql" (default) or "elasticsearch".
 ANALYTICS_STORE = os.environ.get("ANALYTICS_STORE", "sql")
