@@ -217,6 +217,6 @@ def test_the_dashboard_shows_urgent_letters_to_their_counsellors(client, places)
     letter("普通来信", school=places["school_a"])
     client.force_login(mine)
     html = client.get("/admin/").content.decode()
-    assert "data-mailbox-badge" in html and 'data-urgent-count>1<' in html
+    assert "data-mailbox-badge" in html and "data-urgent-count>1<" in html
     client.force_login(CityStaffFactory())
     assert "data-mailbox-badge" not in client.get("/admin/").content.decode()
