@@ -90,6 +90,19 @@ VARIABLES = [
     Variable("SECURE_HSTS_PRELOAD", "off", boolean, default=False),
     Variable("LOG_LEVEL", "`INFO`", default="INFO"),
     Variable("WEB_CONCURRENCY", "CPU cores", int),  # read by `sunshine serve`
+    Variable("CSP_MEDIA_ORIGINS", "—", items),  # sunshine.csp: beside the storage's own origins
+    Variable("EMAIL_BACKEND", "SMTP in production, the console otherwise"),
+    Variable("EMAIL_HOST", "`localhost`", default="localhost"),
+    Variable("EMAIL_PORT", "`25`", int, default=25),
+    Variable("EMAIL_HOST_USER", "—", default=""),
+    Variable("EMAIL_HOST_PASSWORD", "—", default=""),
+    Variable("EMAIL_USE_TLS", "off", boolean, default=False),
+    Variable(
+        "DEFAULT_FROM_EMAIL",
+        "`阳光课堂 <noreply@localhost>`",
+        default="阳光课堂 <noreply@localhost>",
+    ),
+    _app("mailbox", "MAILBOX_ENCRYPTION_KEYS", "a demo key (production: required)"),
     _app("sunshine.directory", "SUNSHINE_ADMIN_TEACHER_IMPORT_MAX_ROWS", "`100`", int),
     _app("media_pipeline", "SUNSHINE_VIDEO_MAX_UPLOAD_SIZE", "20 GiB", int),
     _app("media_pipeline", "SUNSHINE_UPLOAD_CHUNK_SIZE", "8 MiB", int),
@@ -157,6 +170,11 @@ def get(name, default=None):
         return entry.parse(value)
     except ValueError as error:
         raise ImproperlyConfigured(f"环境变量 {name} 的值无效：{value!r}") from error
+
+
+def as_mapping() -> dict[str, str]:
+    """The registered variables that are set, as text: for code that reads several at once."""
+    return {entry.name: os.environ[entry.name] for entry in VARIABLES if entry.name in os.environ}
 
 
 def app_settings() -> dict[str, Any]:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "courses",
     "media_pipeline",
     "analytics",
+    "sunshine_mailbox",
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -277,6 +278,21 @@ SUNSHINE_VIDEO_MODEL = "media_pipeline.VideoAsset"
 # defaults are in each app's conf.py.
 globals().update(env.app_settings())
 
+# Email (the 心灵信箱's 紧急 notices): SMTP from the environment in production, the console
+# (stdout of `sunshine serve`) otherwise.
+EMAIL_BACKEND = env.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.get("EMAIL_HOST")
+EMAIL_PORT = env.get("EMAIL_PORT")
+EMAIL_HOST_USER = env.get("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.get("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL")
+
 # CDN purges on publish, when a CDN is configured (wagtail.contrib.frontend_cache).
 if env.get("FRONTEND_CACHE_PURGE_URL"):
     WAGTAILFRONTENDCACHE = {
@@ -294,7 +310,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Only our own static modules run on public pages; see sunshine.csp for the media origins and
 # what the Wagtail admin is allowed besides.
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives(os.environ, BASE_DIR)}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives(env.as_mapping(), BASE_DIR)}
 # Nothing in the admin calls out to third parties: no update check against wagtail.org, no
 # Gravatar (staff e-mail hashes would leave the bureau, and neither is reachable everywhere).
 WAGTAIL_ENABLE_UPDATE_CHECK = False
