@@ -274,6 +274,10 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_WORKFLOW_ENABLED = True
+# Publishing only through the review (sunshine.roles.publishing): the last approval publishes
+# the approved revision, and an edit during review sends the page back to the first step.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "sunshine.roles.workflow_finish.publish_approved_revision"
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAILADMIN_COMMENTS_ENABLED = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
