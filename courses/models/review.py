@@ -105,15 +105,13 @@ class ReviewTask(GroupApprovalTask):
 
 
 def changes_authors(task_state):
-    """Ids of everyone who saved a revision of the changes under review: revisions after the
-    live one, up to the revision this step reviews."""
+    """Ids of everyone who saved a revision of the changes under review: every revision after
+    the live one, including any saved while this step waits."""
     revision = task_state.revision
     if revision is None:
         return set()
     revisions = Revision.objects.filter(
-        base_content_type_id=revision.base_content_type_id,
-        object_id=revision.object_id,
-        pk__lte=revision.pk,
+        base_content_type_id=revision.base_content_type_id, object_id=revision.object_id
     )
     live_revision_id = getattr(task_state.workflow_state.content_object, "live_revision_id", None)
     if live_revision_id:
