@@ -95,6 +95,11 @@ class UserProfile(models.Model):
         blank=True,
         related_name="staff",
     )
+    must_change_password = models.BooleanField(
+        "首次登录须修改密码",
+        default=False,
+        help_text="批量导入时发放的初始密码，本人登录后必须先修改。",
+    )
     mobile = models.CharField(
         "手机号",
         max_length=20,
