@@ -36,7 +36,9 @@ ACCOUNTS = [
     ("heping", f"区县管理员：{DEMO_DISTRICT}的报表", DISTRICT_STAFF, "孙浩"),
     ("teacher", f"教师：{DEMO_DISTRICT}实验小学，下载班会资源包", TEACHER, "王丽"),
     ("editor", "编辑：制作课程，提交审核（自审）", EDITOR, "刘洋"),
-    ("reviewer", "审核员：初审、复审", REVIEWER, "陈晨"),
+    # Two reviewers: one person approves only one step of a review (courses.models.review).
+    ("reviewer", "审核员：初审或复审", REVIEWER, "陈晨"),
+    ("reviewer2", "审核员：初审或复审（与另一位审核员各审一步）", REVIEWER, "李静"),
 ]
 
 HOTLINES = [

@@ -90,6 +90,9 @@ VARIABLES = [
     Variable("SECURE_HSTS_PRELOAD", "off", boolean, default=False),
     Variable("LOG_LEVEL", "`INFO`", default="INFO"),
     Variable("WEB_CONCURRENCY", "CPU cores", int),  # read by `sunshine serve`
+    Variable("TRUSTED_PROXIES", "—", items, default=()),
+    Variable("LOGIN_FAILURE_LIMIT", "`5`", int, default=5),
+    Variable("LOGIN_LOCKOUT_MINUTES", "`15`", int, default=15),
     Variable("CSP_MEDIA_ORIGINS", "—", items),  # sunshine.csp: beside the storage's own origins
     Variable("EMAIL_BACKEND", "SMTP in production, the console otherwise"),
     Variable("EMAIL_HOST", "`localhost`", default="localhost"),

@@ -44,6 +44,12 @@ class SharePageMixin(models.Model):
     class Meta:
         abstract = True
 
+    def permissions_for_user(self, user):
+        # Publishing goes through the review workflow only (see sunshine.roles.publishing).
+        from sunshine.roles.publishing import ReviewedPagePermissionTester
+
+        return ReviewedPagePermissionTester(user, self)
+
     def get_share_title(self):
         return self.seo_title or self.title
 

@@ -6,6 +6,7 @@ sunshine.environment (and in the configuration table in README.md); the apps' ow
 have their defaults in each app's conf.py.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "storages",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,8 +90,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sunshine.roles.middleware.InitialPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its Chinese lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sunshine.urls"
@@ -159,6 +164,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated);
+# see sunshine.clientip.
+TRUSTED_PROXIES = env.get("TRUSTED_PROXIES")
+
+# Login throttling (django-axes) on both login forms: per account and client address together,
+# storing neither the address nor the user agent (sunshine.roles.throttle says why and how).
+AUTHENTICATION_BACKENDS = [
+    "sunshine.roles.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.get("LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=env.get("LOGIN_LOCKOUT_MINUTES"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sunshine.roles.throttle.throttle_address"
+AXES_CLIENT_STR_CALLABLE = "sunshine.roles.throttle.client_str"
+AXES_LOCKOUT_CALLABLE = "sunshine.roles.throttle.lockout_response"
+AXES_HANDLER = "sunshine.roles.throttle.PrivateDatabaseHandler"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -268,6 +295,10 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_WORKFLOW_ENABLED = True
+# Publishing only through the review (sunshine.roles.publishing): the last approval publishes
+# the approved revision, and an edit during review sends the page back to the first step.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "sunshine.roles.workflow_finish.publish_approved_revision"
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAILADMIN_COMMENTS_ENABLED = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

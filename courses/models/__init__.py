@@ -2,6 +2,7 @@ from .experts import Expert
 from .kits import ClassMeetingKitPage, KitIndexPage, KitMaterial
 from .lectures import LectureIndexPage, LecturePage
 from .live import LiveEventIndexPage, LiveEventPage
+from .review import ReviewTask
 from .series import CourseIndexPage, CourseSeriesPage, LessonPage, LessonWorksheet
 from .taxonomy import Campaign, GradeBand, Track
 
@@ -20,5 +21,6 @@ __all__ = [
     "LessonWorksheet",
     "LiveEventIndexPage",
     "LiveEventPage",
+    "ReviewTask",
     "Track",
 ]

@@ -317,6 +317,8 @@ def import_teachers(data, filename, reset_passwords=False, max_rows=None):
             plain, hashed = new_passwords.get(row.line) or _hashed_password(password)
             user.password = hashed
             generated = None if password else plain
+            # An initial password is on paper or in a spreadsheet: its owner replaces it first.
+            profile.must_change_password = True
             outcome = "updated" if outcome == "unchanged" else outcome
         user.save()
         profile.user = user

@@ -1,6 +1,13 @@
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
+from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
+
+from sunshine.roles.scope import district_scope
 
 
 class District(models.Model):
@@ -95,6 +102,11 @@ class UserProfile(models.Model):
         blank=True,
         related_name="staff",
     )
+    must_change_password = models.BooleanField(
+        "首次登录须修改密码",
+        default=False,
+        help_text="批量导入时发放的初始密码，本人登录后必须先修改。",
+    )
     mobile = models.CharField(
         "手机号",
         max_length=20,
@@ -139,3 +151,46 @@ class UserProfile(models.Model):
     def district_name(self):
         district = self.effective_district
         return district.name if district else ""
+
+
+def _keys(queryset):
+    # object_id is text; compare it with the primary keys as text.
+    return queryset.annotate(object_key=Cast("pk", models.CharField())).values("object_key")
+
+
+def _entries_in(district):
+    type_of = ContentType.objects.get_for_model
+    profiles = UserProfile.objects.filter(Q(school__district=district) | Q(district=district))
+    return (
+        Q(content_type=type_of(District), object_id=str(district.pk))
+        | Q(content_type=type_of(School), object_id__in=_keys(district.schools.all()))
+        | Q(content_type=type_of(UserProfile), object_id__in=_keys(profiles))
+    )
+
+
+class DirectoryLogEntryManager(ModelLogEntryManager):
+    def viewable_by_user(self, user):
+        """Wagtail's rule (entries of models the user holds a permission for), narrowed to the
+        district of a district officer: site history, its filters and its exports all ask here."""
+        queryset = super().viewable_by_user(user)
+        try:
+            district = district_scope(user)
+        except PermissionDenied:
+            return queryset.none()
+        if district is None:
+            return queryset
+        return queryset.filter(_entries_in(district))
+
+
+class DirectoryLogEntry(BaseLogEntry):
+    """The audit log of districts, schools and accounts, kept apart from Wagtail's shared
+    ModelLogEntry so that a district officer reads only their own district's entries."""
+
+    object_id = models.CharField(max_length=255, blank=False, db_index=True)
+
+    objects = DirectoryLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = "区县、学校与账号的操作记录"
+        verbose_name_plural = "区县、学校与账号的操作记录"

@@ -1,7 +1,8 @@
 """Admin listings of districts, schools and accounts, under the 区县与学校 menu.
 
-District staff hold only "view" permissions, and every listing, filter, export and detail
-page is narrowed to their own district through sunshine.roles.scope.
+District staff hold only "view" permissions, and every listing, filter, export, detail,
+history and usage page is narrowed to their own district through sunshine.roles.scope (the
+log entries themselves through sunshine.directory.models.DirectoryLogEntry).
 """
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.forms.models import modelform_factory
 from django.shortcuts import redirect
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from sunshine.directory.filters import SchoolFilterSet, UserProfileFilterSet
@@ -53,6 +55,14 @@ class ScopedEditView(ScopedObjectMixin, generic.EditView):
     pass
 
 
+class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
+    pass
+
+
 class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
     def form_valid(self, form):
         # Accounts and report rows point at schools and districts with PROTECT; not every such
@@ -73,6 +83,8 @@ class ScopedViewSet(ModelViewSet):
     inspect_view_class = ScopedInspectView
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
     inspect_view_enabled = True
     copy_view_enabled = False
     list_per_page = 50

@@ -24,5 +24,7 @@ class RolesConfig(AppConfig):
     verbose_name = "角色与权限"
 
     def ready(self):
+        from sunshine.roles import publishing  # noqa: F401  (connects the break-glass log)
+
         # A fresh database (and every test database) has the groups right after migrate.
         post_migrate.connect(create_roles, sender=self, dispatch_uid="sunshine.roles.create_roles")

@@ -40,6 +40,9 @@ ROLE_PERMISSIONS = {
         "directory.add_userprofile",
         "directory.change_userprofile",
         "directory.import_teachers",
+        # Lifting a login lockout (sunshine.roles.throttle).
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
     # Read-only, and sunshine.roles.scope narrows every listing to the officer's own district.
     DISTRICT_STAFF: [

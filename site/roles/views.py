@@ -9,6 +9,8 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
 
+from sunshine.directory.models import UserProfile
+
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
@@ -32,6 +34,14 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The bureau's initial password is gone: the account may be used now.
+        UserProfile.objects.filter(user=self.request.user, must_change_password=True).update(
+            must_change_password=False
+        )
+        return response
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
