@@ -63,6 +63,8 @@ def read_json(request):
         return json.loads(body), None
     except (UnicodeDecodeError, ValueError):
         return None, _error(400, "malformed_json", "请求体不是有效的 JSON")
+    except RecursionError:  # nesting deeper than the parser's stack: no beacon sends that
+        return None, _error(400, "too_deeply_nested", "请求体的 JSON 嵌套层数过多")
 
 
 def _attribution_error(data):

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import conf, storage
 from ..models import UploadSession, VideoAsset
-from . import local, s3
+from . import local, names, s3
 from .sniff import SNIFF_BYTES, extension_error, sniff_error
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def editor_required(view):
 def _json_body(request):
     try:
         return json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         return None
 
 
@@ -90,13 +90,17 @@ def create_upload(request):
     if not isinstance(body, dict):
         return error("请求格式不正确。")
     filename = os.path.basename(str(body.get("filename", "")).replace("\\", "/")).strip()
-    title = str(body.get("title") or os.path.splitext(filename)[0]).strip()[:200]
     try:
         size = int(body.get("size"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return error("缺少文件大小。")
     if not filename:
         return error("缺少文件名。")
+    if reason := names.filename_error(filename):
+        return error(reason)
+    title = str(body.get("title") or "").strip() or names.default_title(filename)
+    if reason := names.title_error(title):
+        return error(reason)
     reason = extension_error(filename)
     if reason:
         return error(reason, status=415)
@@ -109,7 +113,9 @@ def create_upload(request):
             status=413,
             max_size=limit,
         )
-    content_type = str(body.get("content_type") or "")[:100]
+    content_type = str(body.get("content_type") or "")
+    if len(content_type) > 100 or not content_type.isprintable():
+        return error("文件类型（content_type）不正确。")
     session_id = uuid.uuid4()
     ext = os.path.splitext(filename)[1].lower()
     if storage.is_s3():
