@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so its process_exception is the first to see a view's database error: 503, not 500.
+    "sunshine.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "sunshine.urls"

@@ -26,6 +26,7 @@ ACCEPTED_CONTENT_TYPES = frozenset({"application/json", "text/plain"})
 IGNORED_BOT = {"code": "ignored_bot", "message": "自动程序的访问不计入统计"}
 IGNORED_STAFF = {"code": "ignored_staff", "message": "工作人员预览不计入统计"}
 UNAVAILABLE = "统计服务暂时不可用，请稍后重试"
+RETRY_AFTER_SECONDS = 30
 
 
 def _json(data, status=200, interval=None):
@@ -38,7 +39,10 @@ def _json(data, status=200, interval=None):
 
 
 def _error(status, code, message):
-    return _json({"code": code, "message": message}, status=status)
+    response = _json({"code": code, "message": message}, status=status)
+    if status == 503:  # the store is busy or down: the beacon's own retry waits this long
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def read_json(request):

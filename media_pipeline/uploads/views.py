@@ -242,6 +242,18 @@ def _abort(session):
 @require_http_methods(["POST"])
 @editor_required
 def complete_upload(request, session_id):
+    moved = []  # (stored file, part) moved before the transaction committed
+    try:
+        return _complete(request, session_id, moved)
+    except Exception:
+        # The database refused (busy, gone) after the part became the source: put it back, so
+        # the uploader's retry finds the upload as it left it.
+        for target, part in moved:
+            os.replace(target, part)
+        raise
+
+
+def _complete(request, session_id, moved):
     with transaction.atomic():
         session = (
             UploadSession.objects.select_for_update()
@@ -257,7 +269,7 @@ def complete_upload(request, session_id):
         if session.mode == UploadSession.Mode.S3:
             result = _complete_s3(session)
         else:
-            result = _complete_local(session)
+            result = _complete_local(session, moved)
         if isinstance(result, JsonResponse):
             return result
         video = VideoAsset.objects.create(
@@ -281,7 +293,7 @@ def complete_upload(request, session_id):
     return JsonResponse(data, status=201)
 
 
-def _complete_local(session):
+def _complete_local(session, moved):
     if session.offset != session.size:
         return error(
             "文件还没有上传完，请继续上传。", status=409, offset=session.offset, size=session.size
@@ -296,9 +308,11 @@ def _complete_local(session):
     os.makedirs(os.path.dirname(target), exist_ok=True)
     part = local.part_path(session)
     if os.path.exists(target):
-        part.unlink()  # the same bytes were uploaded before: keep one copy
+        # The same bytes were uploaded before: keep one copy (once the video row is saved).
+        transaction.on_commit(lambda: part.unlink(missing_ok=True))
     else:
         os.replace(part, target)
+        moved.append((target, part))
     return {"source": name, "sha256": sha256}
 
 
