@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so its process_exception is the first to see a view's database error: 503, not 500.
     "sunshine.unavailable.DatabaseUnavailableMiddleware",
+    # Forms posted without their hidden fields (formsets' management forms): 400, not 500.
+    "sunshine.malformed.MalformedFormMiddleware",
 ]
 
 ROOT_URLCONF = "sunshine.urls"
