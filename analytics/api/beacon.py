@@ -48,7 +48,9 @@ def _error(status, code, message):
 def read_json(request):
     """(data, None) or (None, error response)."""
     if request.method != "POST":
-        return None, _error(405, "method_not_allowed", "请使用 POST 方法")
+        response = _error(405, "method_not_allowed", "请使用 POST 方法")
+        response["Allow"] = "POST"  # RFC 9110: a 405 says which methods there are
+        return None, response
     if request.content_type not in ACCEPTED_CONTENT_TYPES:
         return None, _error(
             415, "unsupported_media_type", "请求体应为 JSON（application/json 或 text/plain）"
@@ -75,6 +77,9 @@ def _attribution_error(data):
     for name in ("district", "school", "via"):
         if data.get(name) is not None and not isinstance(data.get(name), str):
             return _error(400, "wrong_type", f"字段 {name} 应为字符串或 null")
+    if data.get("via") is not None and data["via"] not in content.VIA_VALUES:
+        # The schema's enum: a via nobody sends is a client's mistake, said so, not dropped.
+        return _error(400, "invalid_via", "字段 via 应为 link、qr、picker 或 null")
     return None
 
 

@@ -54,13 +54,16 @@
     return id;
   }
 
+  var VIA_VALUES = ["link", "qr", "picker"];
+
   function attribution() {
     try {
       var a = JSON.parse(read(ATTRIBUTION_KEY) || "null") || {};
       return {
         district: typeof a.district === "string" ? a.district : null,
         school: typeof a.school === "string" ? a.school : null,
-        via: typeof a.via === "string" ? a.via : null,
+        // The API refuses a via outside its enum: an unknown one (an old or edited value) is sent as null.
+        via: VIA_VALUES.indexOf(a.via) >= 0 ? a.via : null,
       };
     } catch (e) { return { district: null, school: null, via: null }; }
   }
