@@ -87,7 +87,8 @@ def _describe(page_id):
 
     from courses.models import CourseSeriesPage, LecturePage, LessonPage, LiveEventPage
 
-    page = Page.objects.live().filter(pk=page_id).first()
+    # depth 1 is the tree's root, which nobody visits: not a page view, not a play.
+    page = Page.objects.live().filter(pk=page_id, depth__gt=1).first()
     if page is None:
         return None
     page = page.specific

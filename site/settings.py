@@ -93,8 +93,12 @@ MIDDLEWARE = [
     "sunshine.roles.middleware.InitialPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    # Last, as django-axes asks: turns a locked-out login into its Chinese lockout page.
+    # Forms posted without their hidden fields (formsets' management forms): 400, not 500.
+    "sunshine.malformed.MalformedFormMiddleware",
+    # Turns a locked-out login into its Chinese lockout page (django-axes asks to be last).
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception is the first to see a view's database error: 503, not 500.
+    "sunshine.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "sunshine.urls"

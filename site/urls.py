@@ -6,6 +6,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from sunshine.search import views as search_views
 
+# A database that is busy or gone is a 503 (sunshine.unavailable), any other error the 500 page.
+handler500 = "sunshine.unavailable.server_error"
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -26,6 +26,7 @@ ACCEPTED_CONTENT_TYPES = frozenset({"application/json", "text/plain"})
 IGNORED_BOT = {"code": "ignored_bot", "message": "自动程序的访问不计入统计"}
 IGNORED_STAFF = {"code": "ignored_staff", "message": "工作人员预览不计入统计"}
 UNAVAILABLE = "统计服务暂时不可用，请稍后重试"
+RETRY_AFTER_SECONDS = 30
 
 
 def _json(data, status=200, interval=None):
@@ -38,13 +39,18 @@ def _json(data, status=200, interval=None):
 
 
 def _error(status, code, message):
-    return _json({"code": code, "message": message}, status=status)
+    response = _json({"code": code, "message": message}, status=status)
+    if status == 503:  # the store is busy or down: the beacon's own retry waits this long
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def read_json(request):
     """(data, None) or (None, error response)."""
     if request.method != "POST":
-        return None, _error(405, "method_not_allowed", "请使用 POST 方法")
+        response = _error(405, "method_not_allowed", "请使用 POST 方法")
+        response["Allow"] = "POST"  # RFC 9110: a 405 says which methods there are
+        return None, response
     if request.content_type not in ACCEPTED_CONTENT_TYPES:
         return None, _error(
             415, "unsupported_media_type", "请求体应为 JSON（application/json 或 text/plain）"
@@ -63,12 +69,17 @@ def read_json(request):
         return json.loads(body), None
     except (UnicodeDecodeError, ValueError):
         return None, _error(400, "malformed_json", "请求体不是有效的 JSON")
+    except RecursionError:  # nesting deeper than the parser's stack: no beacon sends that
+        return None, _error(400, "too_deeply_nested", "请求体的 JSON 嵌套层数过多")
 
 
 def _attribution_error(data):
     for name in ("district", "school", "via"):
         if data.get(name) is not None and not isinstance(data.get(name), str):
             return _error(400, "wrong_type", f"字段 {name} 应为字符串或 null")
+    if data.get("via") is not None and data["via"] not in content.VIA_VALUES:
+        # The schema's enum: a via nobody sends is a client's mistake, said so, not dropped.
+        return _error(400, "invalid_via", "字段 via 应为 link、qr、picker 或 null")
     return None
 
 

@@ -8,6 +8,7 @@ and call the same views.
 from ninja import Field, Router, Schema
 
 from analytics.api import beacon
+from analytics.content import VIA_VALUES
 from analytics.protocol import MAX_DURATION_S, MAX_SEQ, MAX_WATCHED_S
 
 router = Router(tags=["beacon"])
@@ -50,9 +51,16 @@ def _schema(properties, required):
 
 
 ATTRIBUTION_PROPERTIES = {
-    "district": {"type": ["string", "null"], "description": "6 位区县代码（来自分享链接/选择）"},
-    "school": {"type": ["string", "null"], "description": "学校代码"},
-    "via": {"type": ["string", "null"], "enum": ["link", "qr", "picker", None]},
+    "district": {
+        "type": ["string", "null"],
+        "description": "6 位区县代码（来自分享链接/选择）；不认识的代码计为“未知”",
+    },
+    "school": {"type": ["string", "null"], "description": "学校代码；不认识的代码计为“未知”"},
+    "via": {
+        "type": ["string", "null"],
+        "enum": [*sorted(VIA_VALUES), None],
+        "description": "来源：link 分享链接、qr 二维码、picker 自选；其它值返回 400",
+    },
 }
 PLAY_START = _schema(
     {
@@ -87,14 +95,16 @@ PAGE_VIEW = _schema(
 
 
 def _body(schema, description):
-    # text/plain: what navigator.sendBeacon sends for a string; the text is the same JSON.
+    # text/plain: what navigator.sendBeacon sends for a string (no CORS preflight, survives
+    # the page closing). The text is the same JSON, so it is described by the same schema.
     return {
         "requestBody": {
             "required": True,
-            "description": description,
+            "description": description
+            + "。也可用 text/plain 发送（navigator.sendBeacon），内容是同样的 JSON",
             "content": {
                 "application/json": {"schema": schema},
-                "text/plain": {"schema": {"type": "string"}},
+                "text/plain": {"schema": schema},
             },
         }
     }

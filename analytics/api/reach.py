@@ -5,7 +5,9 @@ token is city-wide or tied to one district. Same request checks, scope and suppr
 reports and exports; bad parameters give 4xx JSON `{"code", "message"}` in Chinese.
 """
 
+import re
 from dataclasses import dataclass
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -13,6 +15,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from ninja import Query, Router, Schema
 from ninja.security import HttpBearer
+from pydantic import WithJsonSchema
 
 from analytics.models import ApiToken
 from analytics.reports.data import build_report
@@ -20,6 +23,61 @@ from analytics.reports.params import ReportParamError, build_request
 from analytics.reports.suppression import HELP_TEXT, HIDDEN, SMALL, published
 
 router = Router(tags=["reach"])
+
+# Each parameter's shape, as the schema states it and as checked here, with the code the report
+# parameters use for it (analytics.reports.params checks what they mean). A shape ninja checked
+# would be a 422 with ninja's codes; the bureau's systems know these 400s.
+DATE = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+SHAPES = {
+    "from": (
+        {"pattern": DATE},
+        "bad_date",
+        "参数 from 应为日期，格式为 YYYY-MM-DD，例如 2024-01-15",
+    ),
+    "to": ({"pattern": DATE}, "bad_date", "参数 to 应为日期，格式为 YYYY-MM-DD，例如 2024-01-15"),
+    "by": (
+        {"enum": ["district", "school", "series", "lesson", "day"]},
+        "bad_by",
+        "参数 by 应为以下之一：district、school、series、lesson、day",
+    ),
+    "district": (
+        {"pattern": r"^[0-9]{6}$"},
+        "unknown_district",
+        "参数 district 应为 6 位行政区划代码",
+    ),
+    "campaign": (
+        {"pattern": r"^(winter|summer|[1-9][0-9]{0,8})$"},
+        "unknown_campaign",
+        "参数 campaign 应为 winter、summer 或活动编号",
+    ),
+    "track": (
+        {"enum": ["life", "science", "self", "mental_health"]},
+        "bad_track",
+        "参数 track 应为以下之一：life、science、self、mental_health",
+    ),
+    "grade": ({"pattern": r"^[a-z_]{1,30}$"}, "bad_grade", "参数 grade 应为学段代码，例如 junior"),
+    "series": ({"pattern": r"^[1-9][0-9]{0,8}$"}, "bad_series", "参数 series 应为系列课程页面编号"),
+}
+
+
+def _shape(name):
+    """The parameter's shape in the schema, as SHAPES gives it: checked by _shape_error, so
+    that the answer is our 400, not a 422 of ninja's."""
+    return WithJsonSchema({"type": "string", **SHAPES[name][0]})
+
+
+def _shape_error(values):
+    for name, value in values.items():
+        if value is None:
+            continue
+        if len(value) > 100 or any(ord(char) < 32 for char in value):
+            return {"code": "bad_parameter", "message": f"参数 {name} 含有不允许的字符或过长"}
+        shape, code, message = SHAPES[name]
+        if "enum" in shape and value not in shape["enum"]:
+            return {"code": code, "message": f"{message}（收到：{value}）"}
+        if "pattern" in shape and not re.fullmatch(shape["pattern"], value):
+            return {"code": code, "message": message}
+    return None
 
 
 @dataclass
@@ -134,21 +192,33 @@ def _row(row, by):
         "或日期（day）汇总。日期为北京时间，from/to 含首尾；"
         "campaign 为活动预设（winter、summer 或活动编号），不能与 from/to 同用。"
         "区县令牌只能读取本区县。"
+        "参数不符合格式、参数组合不成立（from 晚于 to、活动与日期同用、范围超过 3 年、不存在的"
+        "日期）或没有对应的区县、活动、学段、系列课程时返回 400。"
     ),
 )
 def reach(
     request,
     response: HttpResponse,
-    date_from: str | None = Query(
-        None, alias="from", description="开始日期 YYYY-MM-DD（默认：to 前 29 天）"
+    date_from: Annotated[str | None, _shape("from")] = Query(
+        None, alias="from", description="开始日期 YYYY-MM-DD，2000–2099 年（默认：to 前 29 天）"
     ),
-    to: str | None = Query(None, description="结束日期 YYYY-MM-DD（默认：今天）"),
-    by: str = Query("district", description="district | school | series | lesson | day"),
-    district: str | None = Query(None, description="6 位行政区划代码"),
-    campaign: str | None = Query(None, description="winter | summer | 活动编号"),
-    track: str | None = Query(None, description="课程板块：life | science | self | mental_health"),
-    grade: str | None = Query(None, description="学段代码，例如 junior"),
-    series: str | None = Query(None, description="系列课程页面编号（用于 by=lesson）"),
+    to: Annotated[str | None, _shape("to")] = Query(
+        None, description="结束日期 YYYY-MM-DD，2000–2099 年（默认：今天）"
+    ),
+    by: Annotated[str | None, _shape("by")] = Query("district", description="汇总方式"),
+    district: Annotated[str | None, _shape("district")] = Query(
+        None, description="6 位行政区划代码"
+    ),
+    campaign: Annotated[str | None, _shape("campaign")] = Query(
+        None, description="winter | summer | 活动编号"
+    ),
+    track: Annotated[str | None, _shape("track")] = Query(None, description="课程板块"),
+    grade: Annotated[str | None, _shape("grade")] = Query(
+        None, description="学段代码，例如 junior"
+    ),
+    series: Annotated[str | None, _shape("series")] = Query(
+        None, description="系列课程页面编号（用于 by=lesson）"
+    ),
 ):
     # Per-token answers: never from or into the page cache or any shared cache.
     patch_cache_control(response, private=True, no_store=True)
@@ -157,6 +227,10 @@ def reach(
     if check.token is None:
         return 401, {"code": "unauthorized", "message": check.problem}
     scope = check.token.district
+    values = {"from": date_from, "to": to, "by": by, "district": district, "campaign": campaign}
+    values.update(track=track, grade=grade, series=series)
+    if refusal := _shape_error(values):
+        return 400, refusal
     try:
         report_request = build_request(
             by=by,

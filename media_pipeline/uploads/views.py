@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from .. import conf, storage
 from ..engine.sniff import SNIFF_BYTES, extension_error, sniff_error
 from ..models import UploadSession, VideoAsset
-from . import local, s3
+from . import local, names, s3
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def editor_required(view):
 def _json_body(request):
     try:
         return json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         return None
 
 
@@ -90,13 +90,17 @@ def create_upload(request):
     if not isinstance(body, dict):
         return error("请求格式不正确。")
     filename = os.path.basename(str(body.get("filename", "")).replace("\\", "/")).strip()
-    title = str(body.get("title") or os.path.splitext(filename)[0]).strip()[:200]
     try:
         size = int(body.get("size"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return error("缺少文件大小。")
     if not filename:
         return error("缺少文件名。")
+    if reason := names.filename_error(filename):
+        return error(reason)
+    title = str(body.get("title") or "").strip() or names.default_title(filename)
+    if reason := names.title_error(title):
+        return error(reason)
     reason = extension_error(filename)
     if reason:
         return error(reason, status=415)
@@ -109,7 +113,9 @@ def create_upload(request):
             status=413,
             max_size=limit,
         )
-    content_type = str(body.get("content_type") or "")[:100]
+    content_type = str(body.get("content_type") or "")
+    if len(content_type) > 100 or not content_type.isprintable():
+        return error("文件类型（content_type）不正确。")
     session_id = uuid.uuid4()
     ext = os.path.splitext(filename)[1].lower()
     if storage.is_s3():
@@ -236,6 +242,18 @@ def _abort(session):
 @require_http_methods(["POST"])
 @editor_required
 def complete_upload(request, session_id):
+    moved = []  # (stored file, part) moved before the transaction committed
+    try:
+        return _complete(request, session_id, moved)
+    except Exception:
+        # The database refused (busy, gone) after the part became the source: put it back, so
+        # the uploader's retry finds the upload as it left it.
+        for target, part in moved:
+            os.replace(target, part)
+        raise
+
+
+def _complete(request, session_id, moved):
     with transaction.atomic():
         session = (
             UploadSession.objects.select_for_update()
@@ -251,7 +269,7 @@ def complete_upload(request, session_id):
         if session.mode == UploadSession.Mode.S3:
             result = _complete_s3(session)
         else:
-            result = _complete_local(session)
+            result = _complete_local(session, moved)
         if isinstance(result, JsonResponse):
             return result
         video = VideoAsset.objects.create(
@@ -275,7 +293,7 @@ def complete_upload(request, session_id):
     return JsonResponse(data, status=201)
 
 
-def _complete_local(session):
+def _complete_local(session, moved):
     if session.offset != session.size:
         return error(
             "文件还没有上传完，请继续上传。", status=409, offset=session.offset, size=session.size
@@ -290,9 +308,11 @@ def _complete_local(session):
     os.makedirs(os.path.dirname(target), exist_ok=True)
     part = local.part_path(session)
     if os.path.exists(target):
-        part.unlink()  # the same bytes were uploaded before: keep one copy
+        # The same bytes were uploaded before: keep one copy (once the video row is saved).
+        transaction.on_commit(lambda: part.unlink(missing_ok=True))
     else:
         os.replace(part, target)
+        moved.append((target, part))
     return {"source": name, "sha256": sha256}
 
 

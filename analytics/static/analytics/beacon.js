@@ -48,13 +48,16 @@ function viewerId() {
   return id;
 }
 
+// The API refuses a via outside its enum: an unknown one (an old or edited value) is sent as null.
+const VIA_VALUES = ["link", "qr", "picker"];
+
 function attribution() {
   try {
     const a = JSON.parse(local.get(ATTRIBUTION_KEY) || "null") || {};
     return {
       district: typeof a.district === "string" ? a.district : null,
       school: typeof a.school === "string" ? a.school : null,
-      via: typeof a.via === "string" ? a.via : null,
+      via: VIA_VALUES.includes(a.via) ? a.via : null,
     };
   } catch {
     return { district: null, school: null, via: null };

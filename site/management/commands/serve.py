@@ -42,9 +42,13 @@ def gunicorn_command(host, port, workers, threads=DEFAULT_THREADS, app="sunshine
         f"--bind={host}:{port}",
         f"--workers={workers}",
         f"--threads={threads}",
-        "--worker-class=gthread",
+        # gunicorn's gthread worker, answering malformed requests in Chinese and logging them
+        # without the client's address (sunshine.webserver).
+        "--worker-class=sunshine.webserver.ThreadWorker",
         f"--graceful-timeout={GRACEFUL_SECONDS - 5}",
         # No access log: it would keep viewers' IP addresses and user agents (viewers are minors).
+        # Should one be switched on (GUNICORN_CMD_ARGS), this logger leaves them out.
+        "--logger-class=sunshine.webserver.PrivateLogger",
         "--error-logfile=-",
     ]
     from gunicorn.config import KNOWN_SETTINGS
