@@ -245,21 +245,20 @@ class VideoAsset(index.Indexed, ClusterableModel):
         return timedelta(seconds=round(self.duration)) if self.duration else None
 
     def caption_tracks(self):
-        """Subtitle tracks for the player: the published (CDN) copies, else the uploads."""
+        """Subtitle tracks for the player: only the copies published with the video (public, on
+        the CDN), like its renditions. An editor's upload stays private: a caption added to a
+        ready video shows once its new master is published (tasks.refresh_video_captions)."""
         published = self._manifest("captions")
-        if published and self._manifest("prefix"):
-            return [
-                {
-                    "lang": c["lang"],
-                    "label": c.get("name") or c["lang"],
-                    "url": storage.public_url(self._published(c["vtt"])),
-                    "default": bool(c.get("default")),
-                }
-                for c in published
-            ]
+        if not (published and self._manifest("prefix")):
+            return []
         return [
-            {"lang": c.language, "label": c.label, "url": c.url, "default": c.is_default}
-            for c in self.captions.all()
+            {
+                "lang": c["lang"],
+                "label": c.get("name") or c["lang"],
+                "url": storage.public_url(self._published(c["vtt"])),
+                "default": bool(c.get("default")),
+            }
+            for c in published
         ]
 
 
@@ -290,10 +289,6 @@ class VideoCaption(Orderable):
 
     def __str__(self):
         return f"{self.video} · {self.label}"
-
-    @property
-    def url(self):
-        return self.file.url if self.file else ""
 
     def clean(self):
         from .caption_uploads import ensure_webvtt

@@ -5,8 +5,10 @@ Two Django storages (settings.STORAGES):
   captions, fallback MP4). Anyone may read them, through the CDN on S3; they are stored with
   immutable cache headers, as a name never gets other bytes.
 - `default`: private. Uploaded sources (`video-sources/`), half-received uploads (`uploads/`),
-  kit zips (`kit-bundles/`) and Wagtail documents: on S3 no CDN and only signed, short-lived
-  URLs; locally `serving.py` refuses these prefixes.
+  editors' caption files (`video-captions/`), kit zips (`kit-bundles/`) and Wagtail documents:
+  on S3 no CDN and only signed, short-lived URLs; locally `serving.py` refuses these prefixes.
+  A caption reaches viewers the way a rendition does: the pipeline publishes a checked WebVTT
+  copy under `videos/` when its video is published (publishing.with_captions), never before.
 Locally both are the same MEDIA_ROOT folder, on S3 the same bucket or two (see settings).
 """
 
@@ -23,9 +25,10 @@ from django.core.files.storage import default_storage, storages
 # Content-addressed outputs never change under the same name.
 IMMUTABLE = "public, max-age=31536000, immutable"
 PUBLIC_PREFIX = "videos/"
-# Never served as public media: untrusted sources, half-received uploads, login-gated files
-# (documents go through Wagtail's serve view, bundles through the kit bundle view).
-PRIVATE_PREFIXES = ("video-sources/", "uploads/", "documents/", "kit-bundles/")
+# Never served as public media: untrusted sources, half-received uploads, editors' caption files
+# (their published copies live under videos/), login-gated files (documents go through Wagtail's
+# serve view, bundles through the kit bundle view).
+PRIVATE_PREFIXES = ("video-sources/", "uploads/", "video-captions/", "documents/", "kit-bundles/")
 DOWNLOAD_URL_SECONDS = 300
 
 # The types players and browsers need; mimetypes' defaults are wrong or missing for these.

@@ -240,3 +240,35 @@ def test_kit_files_are_private_and_reach_teachers_only_through_the_site(
     assert "response-content-disposition" in location
     with urllib.request.urlopen(location, timeout=30) as download:
         assert download.read(2) == b"PK"
+
+
+def test_on_s3_a_caption_file_is_private_and_players_get_the_published_copy(
+    s3, client, fake_engine, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from courses.factories import CourseSeriesPageFactory, LessonPageFactory
+    from media_pipeline.models import VideoCaption
+    from tests.media.app_support import uploaded_video
+
+    s3_client, bucket = s3
+    bucket_url = f"{s3_client.meta.endpoint_url}/{bucket}"
+    video = uploaded_video(b"\x00\x00\x00\x18ftypisom" + b"lesson bytes" * 100)
+    caption = VideoCaption(video=video, language="zh-Hans", label="中文", is_default=True)
+    caption.file = ContentFile("1\n00:00:00,000 --> 00:00:02,000\n你好\n".encode(), name="a.srt")
+    with django_capture_on_commit_callbacks(execute=True):
+        caption.save()
+    series = CourseSeriesPageFactory(parent=Site.objects.get(is_default_site=True).root_page)
+    lesson = LessonPageFactory(parent=series, video=video)
+
+    assert anonymous_status(f"{bucket_url}/{quote(caption.file.name)}") == 403  # before
+    tasks.process_video.call(video.pk)
+    video.refresh_from_db()
+
+    [track] = video.caption_tracks()
+    published = track["url"].removeprefix(f"https://{CDN}/")
+    assert published.startswith(f"{video.manifest['prefix']}/") and published != track["url"]
+    assert anonymous_status(f"{bucket_url}/{published}") == 200  # after, like the renditions
+    assert anonymous_status(f"{bucket_url}/{quote(caption.file.name)}") == 403  # the upload
+    html = client.get(lesson.url).content.decode()
+    assert f'src="{track["url"]}"' in html and "video-captions/" not in html

@@ -95,6 +95,7 @@ def test_an_unchanged_file_is_not_sent_again(client, media):
     [
         "video-sources/ab/abc.mp4",  # untrusted uploads
         "uploads/0000.part",  # half-received
+        "video-captions/第一课.vtt",  # editors' caption files: their published copies are public
         "documents/教案.docx",  # login-gated kit files go through Wagtail's serve view
         "kit-bundles/ab/abc.zip",  # so do the kit zips
     ],
