@@ -30,13 +30,21 @@ class MediaPipelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from sunshine import scheduler
+        from sunshine import process_state, scheduler
 
-        from . import signals  # noqa: F401
+        from . import signals
+        from .engine import ffmpeg
         from .stalled import requeue_stalled
 
         # A worker killed while it probed or transcoded leaves its video busy forever unless
         # something notices; the scheduler runs this in its own process, a few queries.
+        signals.connect()
+        # The engine knows no Django; the app registers what it keeps (the binary's path and
+        # version, asked once per process) so that one reset empties it too.
+        process_state.register(
+            "media.ffmpeg",
+            lambda: (ffmpeg.ffmpeg_exe.cache_clear(), ffmpeg.ffmpeg_version.cache_clear()),
+        )
         scheduler.register(
             "requeue_stalled_videos", every=timedelta(minutes=1), func=requeue_stalled
         )

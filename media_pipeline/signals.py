@@ -5,7 +5,6 @@ import logging
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from wagtail.signals import page_published
 
 from .models import VideoAsset, VideoCaption
@@ -20,14 +19,11 @@ def _refresh_captions(video_id):
         refresh_video_captions.enqueue(video_id)
 
 
-@receiver(post_save, sender=VideoCaption)
-@receiver(post_delete, sender=VideoCaption)
 def captions_changed(sender, instance, **kwargs):
     video_id = instance.video_id
     transaction.on_commit(lambda: _refresh_captions(video_id))
 
 
-@receiver(page_published)
 def kit_published(sender, instance, **kwargs):
     from courses.models import ClassMeetingKitPage
 
@@ -38,3 +34,12 @@ def kit_published(sender, instance, **kwargs):
             current_bundle(instance)
         except Exception:  # building ahead is a courtesy; publishing must never fail for it
             logger.exception("could not queue the bundle of kit %s", instance.pk)
+
+
+def connect():
+    """Called from MediaPipelineConfig.ready(): importing this module connects nothing."""
+    post_save.connect(captions_changed, sender=VideoCaption, dispatch_uid="media.captions_saved")
+    post_delete.connect(
+        captions_changed, sender=VideoCaption, dispatch_uid="media.captions_deleted"
+    )
+    page_published.connect(kit_published, dispatch_uid="media.kit_published")

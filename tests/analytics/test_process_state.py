@@ -51,6 +51,7 @@ def test_every_cache_is_registered():
         "analytics.committers",
         "analytics.store_health",
         "analytics.settings",
+        "media.ffmpeg",
     } <= names
 
 
