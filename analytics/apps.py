@@ -7,7 +7,9 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from analytics import signals, tasks
+        from analytics import roles, signals, tasks
 
         signals.connect()
+        # The report permission (ClassMeeting.Meta) goes to the roles' groups after migrate.
+        roles.connect(self)
         tasks.register_jobs()

@@ -1,18 +1,19 @@
-"""Analytics settings: Django settings override the environment, which overrides the defaults.
+"""Analytics settings: Django settings when set there, else the defaults below.
 
-Read at call time (not import time) so tests can change them with `settings`.
+Read when used (sunshine.app_settings), so tests change them with `settings`. The environment
+variables of the same names reach Django settings through sunshine.environment.
 """
 
-import os
 from pathlib import Path
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+
+from sunshine.app_settings import AppSettings
 
 DEFAULTS = {
     # "sql" (default) or "elasticsearch".
     "ANALYTICS_STORE": "sql",
+    # The project's Elasticsearch (settings.py sets it from the environment).
     "ELASTICSEARCH_URL": "",
     "ANALYTICS_ES_INDEX_PREFIX": "sunshine-analytics",
     # The database alias the SQL store writes to.
@@ -56,38 +57,11 @@ DEFAULTS = {
     # Pages, schools and campaigns looked up at play start are reused for this long; when the
     # database is down, the last answer is used for up to a day.
     "ANALYTICS_LOOKUP_SECONDS": 60,
+    # A font file with Chinese glyphs for the QR posters. Empty: a system CJK font.
+    "ANALYTICS_POSTER_FONT": "",
 }
 
-BOOL_SETTINGS = {name for name, value in DEFAULTS.items() if type(value) is bool}
-INT_SETTINGS = {name for name, value in DEFAULTS.items() if type(value) is int}
-
-
-_cache: dict = {}
-
-
-def get(name):
-    # Cached: beats read several settings per request; tests that change one clear the cache.
-    try:
-        return _cache[name]
-    except KeyError:
-        pass
-    if hasattr(settings, name):
-        value = getattr(settings, name)
-    else:
-        value = os.environ.get(name)
-        if value is None:
-            value = DEFAULTS[name]
-        elif name in INT_SETTINGS:
-            value = int(value)
-        elif name in BOOL_SETTINGS:
-            value = value.strip().lower() in {"1", "true", "yes", "on"}
-    _cache[name] = value
-    return value
-
-
-@receiver(setting_changed)
-def _forget(**kwargs):
-    _cache.clear()
+get = AppSettings("analytics", DEFAULTS).get
 
 
 def spool_dir() -> Path:

@@ -22,12 +22,16 @@ MAX_PAGE_ID = 2**31 - 1
 DISTRICT_CODE = re.compile(r"^[0-9]{6}$")
 SCHOOL_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 _MISSING = "-"  # cached "no such thing" (None means "not in the cache")
-_generation = [0]
+CAMPAIGNS_KEY = "campaigns"
+
+
+def _cache_key(key):
+    return f"analytics:{key}"
 
 
 def _lookup(key, compute):
     """compute() through the cache; on a database outage the last answer, however old."""
-    key = f"analytics:{_generation[0]}:{key}"
+    key = _cache_key(key)
     entry = cache.get(key)
     moment = time.time()
     if entry is not None and entry[0] > moment:
@@ -45,9 +49,11 @@ def _lookup(key, compute):
     return None if value == _MISSING else value
 
 
-def clear_cache():
-    """Forgets this process's lookups (tests, and record_play after pages changed)."""
-    _generation[0] += 1
+def forget(*, page_id=None):
+    """Forgets the lookups a play start of `page_id` reads (the page, the open campaigns), for
+    every app server sharing the cache: record_play after pages or campaigns changed."""
+    keys = [CAMPAIGNS_KEY] + ([f"content:{page_id}"] if page_id is not None else [])
+    cache.delete_many([_cache_key(key) for key in keys])
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ class CampaignWindow:
 def campaigns_for(day: date) -> list[CampaignWindow]:
     """Every campaign whose dates contain `day` and whose report is not final: a play in an
     overlap (a custom campaign inside 寒假) belongs to each of them."""
-    return [c for c in _lookup("campaigns", _open_campaigns) if c.starts_on <= day <= c.ends_on]
+    return [c for c in _lookup(CAMPAIGNS_KEY, _open_campaigns) if c.starts_on <= day <= c.ends_on]
 
 
 def _open_campaigns():

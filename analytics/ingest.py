@@ -24,6 +24,7 @@ import time
 from django.db import close_old_connections
 
 from analytics import conf, spool
+from sunshine import process_state
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 4  # a leader writes at most this many batches before handing over
@@ -174,6 +175,19 @@ def get_committer() -> GroupCommitter:
     return committer
 
 
+def _forget_committers():
+    # A request already inside a committer finishes with it; the next one gets a new one.
+    with _committer_lock:
+        _committers.clear()
+
+
+process_state.register(
+    "analytics.committers",
+    _forget_committers,
+    settings=["ANALYTICS_INGEST", "ANALYTICS_GATHER_MICROSECONDS"],
+)
+
+
 def under_load() -> bool:
     """True while clients should beat less often: the store is down, or the spool is behind."""
     if _flusher_state["unavailable"] or time.monotonic() - _down_since[0] < 30:
@@ -185,6 +199,16 @@ def under_load() -> bool:
 
 _flusher_state = {"thread": None, "unavailable": False, "backlog": 0}
 _flusher_lock = threading.Lock()
+
+
+def _forget_health():
+    # What the last writes and flushes saw of the store. The flusher thread itself, once
+    # started, runs as long as the process does.
+    _down_since[0] = 0.0
+    _flusher_state.update(unavailable=False, backlog=0)
+
+
+process_state.register("analytics.store_health", _forget_health)
 
 
 def flush_spool(*, wait=True):

@@ -14,11 +14,12 @@ import subprocess
 from functools import lru_cache
 
 import qrcode
-from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
+from analytics import conf
 from analytics.attribution import VIA_QR, share_url
+from sunshine import process_state
 from sunshine.directory.models import School
 
 logger = logging.getLogger(__name__)
@@ -40,9 +41,7 @@ PNG_SIZE = (1240, 1754)
 @lru_cache(maxsize=1)
 def cjk_font_path():
     """A font file that has Chinese glyphs, or None."""
-    configured = getattr(settings, "ANALYTICS_POSTER_FONT", None) or os.environ.get(
-        "ANALYTICS_POSTER_FONT"
-    )
+    configured = conf.get("ANALYTICS_POSTER_FONT")
     for path in (configured, *FONT_CANDIDATES):
         if path and os.path.exists(path):
             return path
@@ -53,6 +52,11 @@ def cjk_font_path():
         if found and os.path.exists(found) and "DejaVu" not in found:
             return found
     return None
+
+
+process_state.register(
+    "analytics.poster_font", cjk_font_path.cache_clear, settings=["ANALYTICS_POSTER_FONT"]
+)
 
 
 def _font(size):

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from analytics import conf
+from sunshine import process_state
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Errors meaning "the database cannot be reached now" (not a bug): callers answer 503 or use
@@ -134,6 +135,11 @@ def ensure_salts(at=None):
 def forget_cached_salts():
     with _salt_lock:
         _salt_cache.clear()
+
+
+process_state.register("analytics.salts", forget_cached_salts, settings=["ANALYTICS_DB_ALIAS"])
+# Answers of a pure function: never stale, registered so that a reset frees them too.
+process_state.register("analytics.bot_answers", _is_bot.cache_clear)
 
 
 def pseudonym(secret: bytes, viewer_id: str) -> int:

@@ -34,8 +34,6 @@ GRANTS = {
 
 
 def grant_report_permissions(sender=None, using="default", **kwargs):
-    if sender is not None and getattr(sender, "label", None) != "analytics":
-        return
     if not {"auth_group", "auth_permission"} <= set(connections[using].introspection.table_names()):
         return
     from sunshine.roles.groups import grant_permissions
@@ -44,9 +42,10 @@ def grant_report_permissions(sender=None, using="default", **kwargs):
         grant_permissions(group_name, permissions, using=using)
 
 
-def connect():
-    # Connected while models load (analytics/models/meetings.py), before app configs are ready,
-    # so the handler filters on the sender itself.
+def connect(app_config):
+    """Called from the app's ready(): the grants follow every migrate of analytics."""
     post_migrate.connect(
-        grant_report_permissions, dispatch_uid="analytics.roles.grant_report_permissions"
+        grant_report_permissions,
+        sender=app_config,
+        dispatch_uid="analytics.roles.grant_report_permissions",
     )

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from sunshine import process_state
+
 ALL_TEXT = "*"
 ALL_ID = -1
 
@@ -67,6 +69,10 @@ def cells_for(district: str, school_id: int, track: str, series_id: int, lesson_
             cell = (g * len(contents) + c, *geo, *content)
             cells.append((cell, cell_key(cell)))
     return tuple(cells)
+
+
+# A pure function's answers: never stale, registered so that a reset frees them too.
+process_state.register("analytics.play_cells", cells_for.cache_clear)
 
 
 @dataclass(frozen=True)

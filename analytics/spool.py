@@ -34,6 +34,7 @@ from pathlib import Path
 
 from analytics import conf
 from analytics.protocol import beat_from_line, beat_to_line
+from sunshine import process_state
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,11 @@ class Spool:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
         self._fd = self._pid = self._path = None
+
+    def close(self):
+        """Closes the current segment (the next append starts a new one)."""
+        with self._lock:
+            self._close()
 
     def append(self, beats):
         """Writes the beats durably: returns only once they are on disk."""
@@ -361,3 +367,14 @@ def default() -> Spool:
         with _instances_lock:
             spool = _instances.setdefault(configured, Spool(conf.spool_dir()))
     return spool
+
+
+def _close_all():
+    with _instances_lock:
+        spools = list(_instances.values())
+        _instances.clear()
+    for spool in spools:
+        spool.close()
+
+
+process_state.register("analytics.spools", _close_all, settings=["ANALYTICS_SPOOL_DIR"])

@@ -18,10 +18,9 @@ from datetime import date
 from functools import lru_cache
 
 from django.core import signing
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from analytics import conf
+from sunshine import process_state
 
 SIGNING_SALT = "analytics.play-token.v2"
 VERIFIED_CACHE_SIZE = 16384
@@ -113,10 +112,12 @@ def _verified(value: str) -> PlayToken:
     return _from_payload(payload, value)
 
 
-@receiver(setting_changed)
-def _forget_verified(setting=None, **kwargs):
-    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS"):
-        _verified.cache_clear()
+# A token verified under one key is not verified under another.
+process_state.register(
+    "analytics.verified_tokens",
+    _verified.cache_clear,
+    settings=["SECRET_KEY", "SECRET_KEY_FALLBACKS"],
+)
 
 
 def issue(*, now=None, **fields) -> PlayToken:

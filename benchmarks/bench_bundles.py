@@ -4,8 +4,9 @@
 
 A kit like the bureau's: class-meeting videos (stored), slides and lesson plans (.pptx/.docx,
 zips already: stored) and a few PDFs (deflated). The zip is built by the same code the site uses
-(`media_pipeline.bundles.write_zip`: CRC-32, the Unicode-path field, zip64 when needed); the
-baseline copies the same files with the same 1 MiB buffer into a folder. A second baseline uses
+(`media_pipeline.engine.kit_zip.write_zip`: zlib-ng's deflate and CRC-32, the Unicode-path
+field, zip64 when needed); the baseline copies the same files with the same 1 MiB buffer into a
+folder. A second baseline uses
 `shutil.copyfile` (the kernel's copy, no user-space buffer at all). Each is measured twice: into
 the page cache (no fsync; pure CPU and memory bandwidth, where the zip's CRC-32 costs about as
 much as the copy itself) and written to disk (fsync at the end of each file, as a real build is
@@ -54,7 +55,7 @@ def make_kit(folder, megabytes):
 
 
 def entries_for(files):
-    from media_pipeline.bundles import STORED_EXTENSIONS, Entry
+    from media_pipeline.engine.kit_zip import STORED_EXTENSIONS, Entry
 
     return [
         Entry(
@@ -69,7 +70,7 @@ def entries_for(files):
 
 
 def build_zip(files, out_dir, durable=False):
-    from media_pipeline.bundles import write_zip
+    from media_pipeline.engine.kit_zip import write_zip
 
     target = Path(out_dir) / "kit.zip"
     with open(target, "wb") as handle:
@@ -112,10 +113,6 @@ def main(argv=None):
     parser.add_argument("--megabytes", type=int, default=120, help="kit size")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sunshine.settings")
-    import django
-
-    django.setup()
     with tempfile.TemporaryDirectory(prefix="bench-bundles-") as scratch:
         files = make_kit(tempfile.mkdtemp(dir=scratch), args.megabytes)
         total = sum(p.stat().st_size for p in files)

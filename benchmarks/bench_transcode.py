@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from media_pipeline.ffmpeg import ffmpeg_exe, ffmpeg_version
-from media_pipeline.ladder import get_profile
-from media_pipeline.pipeline import run_pipeline
+from media_pipeline.engine.ffmpeg import ffmpeg_exe, ffmpeg_version
+from media_pipeline.engine.first_pass import run_pipeline
+from media_pipeline.engine.ladder import get_profile
 
 RUNGS = [("360p", 640, 360, 800), ("540p", 960, 540, 1500), ("720p", 1280, 720, 2800)]
 

@@ -24,24 +24,6 @@ def grant_video_permissions(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     grant_permissions(REVIEWER, REVIEWER_PERMISSIONS, using=using)
 
 
-def use_fast_crc32():
-    """zipfile checks every byte it writes with `zipfile.crc32` (zlib's), which runs at about
-    the speed of copying, so a kit zip took twice as long as a copy. zlib-ng's CRC-32 is the same
-    function (same polynomial, same values: the zips are byte for byte identical, and
-    tests/media/test_bundles.py checks them with `unzip -t` and `7z t`), several times faster.
-    zipfile looks the name up at each call, so this one assignment covers every zip this process
-    writes; nothing else in it uses `zipfile.crc32`."""
-    import zipfile
-    import zlib
-
-    try:
-        from zlib_ng import zlib_ng
-    except ImportError:  # the stock zlib gives the same bytes, slower
-        return
-    if zipfile.crc32 is zlib.crc32:
-        zipfile.crc32 = zlib_ng.crc32
-
-
 class MediaPipelineConfig(AppConfig):
     name = "media_pipeline"
     verbose_name = "视频处理"
@@ -53,7 +35,6 @@ class MediaPipelineConfig(AppConfig):
         from . import signals  # noqa: F401
         from .stalled import requeue_stalled
 
-        use_fast_crc32()
         # A worker killed while it probed or transcoded leaves its video busy forever unless
         # something notices; the scheduler runs this in its own process, a few queries.
         scheduler.register(

@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 
 def ensure_webvtt(caption):
     """Convert the caption's uploaded file to WebVTT in place (before it is saved)."""
-    from .captions import srt_to_vtt, validate_vtt
-    from .errors import CaptionError
+    from .engine.captions import srt_to_vtt, validate_vtt
+    from .engine.errors import CaptionError
 
     upload = caption.file
     if not upload or getattr(upload, "_committed", True):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile
 
-from . import processing, storage
+from . import storage, transcode_job
 from .models import VideoAsset, VideoCaption
 
 TITLE = "演示视频：认识情绪"
@@ -30,7 +30,7 @@ CAPTIONS = """WEBVTT
 
 def make_clip(path, seconds=SECONDS):
     """A small 640×360 test pattern with a tone: deterministic, so the same sha256 every run."""
-    from .ffmpeg import ffmpeg_exe
+    from .engine.ffmpeg import ffmpeg_exe
 
     subprocess.run(
         [
@@ -50,7 +50,7 @@ def make_clip(path, seconds=SECONDS):
 def demo_video(stdout):
     video = VideoAsset.objects.filter(title=TITLE).order_by("pk").first()
     if video is None:
-        from .pipeline import sha256_file
+        from .engine.workspace import sha256_file
 
         with tempfile.TemporaryDirectory() as tmp:
             clip = Path(tmp) / "demo.mp4"
@@ -68,9 +68,9 @@ def demo_video(stdout):
         caption.file.save("demo-zh.vtt", ContentFile(CAPTIONS.encode()), save=False)
         caption.save()
     if video.status == VideoAsset.Status.FAILED:
-        processing.requeue(video)
+        transcode_job.requeue(video)
     if not video.is_ready:
-        outcome = processing.process(video.pk)  # in this process: the demo must play at once
+        outcome = transcode_job.process(video.pk)  # in this process: the demo must play at once
         video.refresh_from_db()
         stdout.write(f"  演示视频：{video.get_status_display()} {outcome.reason}")
     return video

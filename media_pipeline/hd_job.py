@@ -1,6 +1,6 @@
-"""The 1080p second pass for sources at least 1080 tall, after the video is already playable
-(queue `video-hd`, lower priority): it adds a rung and a new master playlist and never takes the
-video out of `ready`."""
+"""The job around the engine's 1080p pass (`engine/hd_pass.py`) for sources at least 1080 tall,
+after the video is already playable (queue `video-hd`, lower priority): it leases the work,
+publishes the new rung and master playlist, and never takes the video out of `ready`."""
 
 import logging
 import shutil
@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from . import conf, leases
 from .models import VideoAsset, VideoEncoding
-from .processing import EngineProgress, Outcome, SourceFile
 from .publishing import HD_SUFFIX, mark_done, publish_files, with_captions, workdir
 from .purge import pages_changed
+from .transcode_job import EngineProgress, Outcome, SourceFile
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ HD_BUSY = [VideoAsset.HDStatus.PENDING, VideoAsset.HDStatus.TRANSCODING]
 
 
 def process_hd(video_id):
-    from .errors import MediaError
-    from .pipeline import run_hd_pass
+    from .engine.errors import MediaError
+    from .engine.hd_pass import run_hd_pass
 
     video = VideoAsset.objects.select_related("encoding").filter(pk=video_id).first()
     if video is None or video.status != VideoAsset.Status.READY or video.encoding is None:

@@ -49,7 +49,7 @@ def mark_done(encoding, result, prefix=None):
 
 
 def _caption_inputs(video):
-    from .captions import CaptionInput
+    from .engine.captions import CaptionInput
 
     inputs = []
     for caption in video.captions.all():
@@ -65,7 +65,7 @@ def _caption_inputs(video):
 
 def with_captions(video, manifest):
     """The manifest with this asset's captions in its own master playlist (published here)."""
-    from .pipeline import update_captions
+    from .engine.first_pass import update_captions
 
     captions = _caption_inputs(video)
     if not captions and not manifest.get("captions"):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from . import hd_job, processing, publishing
+from . import hd_job, publishing, transcode_job
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def _again(task_obj, delay, *args):
 
 @task(queue_name="video")
 def process_video(video_id):
-    outcome = processing.process(video_id)
+    outcome = transcode_job.process(video_id)
     if outcome.retry_after is not None:
         _again(process_video, outcome.retry_after, video_id)
     elif outcome.state == "ready":
@@ -65,5 +65,5 @@ def queue_hd_if_needed(video_id):
 
 
 def requeue_video(video):
-    processing.requeue(video)
+    transcode_job.requeue(video)
     return queue_video(video)

@@ -7,6 +7,11 @@ class SunshineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import cache
+        from django.core.signals import setting_changed
+
+        from . import cache, process_state
 
         cache.connect_signals()
+        setting_changed.connect(
+            process_state.on_setting_changed, dispatch_uid="sunshine.process_state"
+        )

@@ -218,14 +218,22 @@ def _purge_listings_from_cdn(sender, instance=None, **kwargs):
     batch.purge()
 
 
-# What many pages show besides pages themselves.
+# What many pages show besides pages themselves; other apps add their own models with
+# purge_when_changed() from their ready() (courses: experts, campaigns).
 SHOWN_ON_PAGES = (
     "sunshine.SiteSettings",
-    "courses.Expert",
-    "courses.Campaign",
     "wagtaildocs.Document",
     "wagtailimages.Image",
 )
+
+
+def purge_when_changed(model):
+    """Purges the page cache when a `model` ("app_label.Model") that pages show is changed or
+    deleted: for an app's ready()."""
+    post_save.connect(_purge_on_save, sender=model, dispatch_uid=f"sunshine-cache-{model}")
+    post_delete.connect(
+        _purge_on_delete, sender=model, dispatch_uid=f"sunshine-cache-{model}-deleted"
+    )
 
 
 def connect_signals():
@@ -239,7 +247,4 @@ def connect_signals():
     page_published.connect(_purge_listings_from_cdn, dispatch_uid="sunshine-cdn-published")
     page_unpublished.connect(_purge_listings_from_cdn, dispatch_uid="sunshine-cdn-unpublished")
     for model in SHOWN_ON_PAGES:
-        post_save.connect(_purge_on_save, sender=model, dispatch_uid=f"sunshine-cache-{model}")
-        post_delete.connect(
-            _purge_on_delete, sender=model, dispatch_uid=f"sunshine-cache-{model}-deleted"
-        )
+        purge_when_changed(model)

@@ -43,35 +43,35 @@ def origin(url):
     return None
 
 
-def media_origins(environ):
+def media_origins(variables):
     """Where the browser fetches video, posters and captions from, and sends S3 upload parts
     to, besides the site itself: from MEDIA_URL, the CDN domain, the S3 endpoint (path-style
     and virtual-hosted), AWS's own bucket hosts, and CSP_MEDIA_ORIGINS for anything else."""
-    found = [origin(environ.get("MEDIA_URL"))]
-    if environ.get("AWS_S3_CUSTOM_DOMAIN"):
-        found.append(f"https://{environ['AWS_S3_CUSTOM_DOMAIN']}")
+    found = [origin(variables.get("MEDIA_URL"))]
+    if variables.get("AWS_S3_CUSTOM_DOMAIN"):
+        found.append(f"https://{variables['AWS_S3_CUSTOM_DOMAIN']}")
     buckets = [
         name
         for name in (
-            environ.get("AWS_STORAGE_BUCKET_NAME"),
-            environ.get("AWS_S3_PUBLIC_BUCKET_NAME"),
+            variables.get("AWS_STORAGE_BUCKET_NAME"),
+            variables.get("AWS_S3_PUBLIC_BUCKET_NAME"),
         )
         if name
     ]
     if buckets:
-        endpoint = origin(environ.get("AWS_S3_ENDPOINT_URL"))
+        endpoint = origin(variables.get("AWS_S3_ENDPOINT_URL"))
         if endpoint:
             scheme, host = endpoint.split("://", 1)
             found.append(endpoint)
             found += [f"{scheme}://{bucket}.{host}" for bucket in buckets]
         else:
-            region = environ.get("AWS_S3_REGION_NAME", "us-east-1")
+            region = variables.get("AWS_S3_REGION_NAME", "us-east-1")
             suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
             for bucket in buckets:
                 found += [f"https://{bucket}.s3.{region}.{suffix}", f"https://{bucket}.s3.{suffix}"]
     found += [
         origin(item.strip()) or item.strip()
-        for item in environ.get("CSP_MEDIA_ORIGINS", "").split(",")
+        for item in variables.get("CSP_MEDIA_ORIGINS", "").split(",")
     ]
     return list(dict.fromkeys(item for item in found if item))
 
@@ -87,8 +87,8 @@ def inline_style_hashes(*templates):
     return sources
 
 
-def directives(environ, base_dir):
-    media = media_origins(environ)
+def directives(variables, base_dir):
+    media = media_origins(variables)
     return {
         "default-src": [SELF],
         "script-src": [SELF],

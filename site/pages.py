@@ -7,6 +7,23 @@ and the schema.org `itemprop` tags that WeChat's share card reads.
 from django.db import models
 from django.utils.html import strip_tags
 from wagtail.admin.panels import FieldPanel
+from wagtail.models import get_page_models
+
+
+class DeclaredChildren:
+    """`subpage_types` of a page type that takes, as children, the page types that name it in
+    their own `parent_page_types`: the child declares where it goes, so the parent (here, in
+    the site package) need not name the apps' models. Page types that do not say where they go
+    (Wagtail's base Page) are not taken. Wagtail reads this once and keeps the answer."""
+
+    def __get__(self, instance, owner):
+        return [
+            model
+            for model in get_page_models()
+            if getattr(model, "parent_page_types", None) is not None
+            and owner in model.clean_parent_page_models()
+        ]
+
 
 SHARE_DESCRIPTION_LENGTH = 120
 

@@ -1,52 +1,41 @@
 """Settings, read from the environment (12-factor).
 
 Nothing set gives the embedded default: SQLite and media under `var/`, the database search
-backend, the SQL analytics store and the database task queue. See the configuration table in
-README.md for every variable.
+backend, the SQL analytics store and the database task queue. Every variable is listed in
+sunshine.environment (and in the configuration table in README.md); the apps' own settings
+have their defaults in each app's conf.py.
 """
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sunshine import environment as env
 from sunshine.csp import directives as csp_directives
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("SUNSHINE_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(env.get("SUNSHINE_VAR_DIR") or BASE_DIR / "var")
 
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-SUNSHINE_ENV = os.environ.get("SUNSHINE_ENV", "development")
+SUNSHINE_ENV = env.get("SUNSHINE_ENV")
 PRODUCTION = SUNSHINE_ENV == "production"
 
 if PRODUCTION:
     # A production site must never fall back to a key or host list that is in the repository.
-    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not os.environ.get(name)]
+    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not env.raw(name)]
     if missing:
         raise ImproperlyConfigured(
             "SUNSHINE_ENV=production 需要设置环境变量：" + "、".join(missing)
         )
-    SECRET_KEY = os.environ["SECRET_KEY"]
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+    SECRET_KEY = env.get("SECRET_KEY")
+    ALLOWED_HOSTS = env.get("ALLOWED_HOSTS")
     DEBUG = False
 else:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-not-for-production")
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
-    DEBUG = env_bool("DEBUG", False)
+    SECRET_KEY = env.get("SECRET_KEY")
+    ALLOWED_HOSTS = env.get("ALLOWED_HOSTS")
+    DEBUG = env.get("DEBUG")
 
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = env.get("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "sunshine",
@@ -57,6 +46,7 @@ INSTALLED_APPS = [
     "courses",
     "media_pipeline",
     "analytics",
+    "sunshine_mailbox",
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -124,9 +114,9 @@ TEMPLATES = [
 
 # Database: SQLite under var/ unless DATABASE_URL points elsewhere (PostgreSQL in production).
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'sunshine.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    "default": dj_database_url.parse(
+        env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'sunshine.sqlite3'}",
+        conn_max_age=env.get("DATABASE_CONN_MAX_AGE"),
         conn_health_checks=True,
     )
 }
@@ -141,13 +131,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, so app servers share it; otherwise in-process memory.
-REDIS_URL = os.environ.get("REDIS_URL")
+REDIS_URL = env.get("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sunshine"),
+            "KEY_PREFIX": env.get("CACHE_KEY_PREFIX"),
         }
     }
 else:
@@ -159,7 +149,7 @@ else:
         }
     }
 CACHE_MIDDLEWARE_ALIAS = "default"
-CACHE_MIDDLEWARE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+CACHE_MIDDLEWARE_SECONDS = env.get("PAGE_CACHE_SECONDS")
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -186,8 +176,8 @@ WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [path for path in [VAR_DIR / "vendor"] if path.is_dir()]
-MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = env.get("MEDIA_URL")
+MEDIA_ROOT = Path(env.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 STORAGES = {
     # Private: uploaded sources, half-received uploads, kit zips, Wagtail documents (kit
@@ -200,7 +190,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "sunshine.staticfiles.ModuleAwareManifestStorage"
-            if env_bool("STATIC_MANIFEST", PRODUCTION)
+            if env.get("STATIC_MANIFEST", PRODUCTION)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -212,10 +202,10 @@ STORAGES = {
 # "public" is read by anyone through the CDN: unsigned URLs on the CDN's domain, for the video
 # outputs and image renditions. It is its own bucket when AWS_S3_PUBLIC_BUCKET_NAME is set, else
 # the same bucket, whose policy then makes only videos/* and images/* public (README).
-AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME")
+AWS_STORAGE_BUCKET_NAME = env.get("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
-    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL")
-    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "us-east-1")
+    AWS_S3_ENDPOINT_URL = env.get("AWS_S3_ENDPOINT_URL")
+    AWS_S3_REGION_NAME = env.get("AWS_S3_REGION_NAME")
     # SigV2 presigned URLs are refused by newer regions (China's) and most S3-compatible stores.
     AWS_S3_SIGNATURE_VERSION = "s3v4"
     AWS_QUERYSTRING_AUTH = True
@@ -225,8 +215,8 @@ if AWS_STORAGE_BUCKET_NAME:
     STORAGES["public"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ.get("AWS_S3_PUBLIC_BUCKET_NAME") or AWS_STORAGE_BUCKET_NAME,
-            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "bucket_name": env.get("AWS_S3_PUBLIC_BUCKET_NAME") or AWS_STORAGE_BUCKET_NAME,
+            "custom_domain": env.get("AWS_S3_CUSTOM_DOMAIN") or None,
             "querystring_auth": False,
             # Video outputs are stored with immutable headers (they are content-addressed);
             # an image rendition may be made again under the same name.
@@ -238,19 +228,19 @@ if AWS_STORAGE_BUCKET_NAME:
 # Background work: the Django Tasks API; the database backend needs no other service.
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env.get("TASKS_BACKEND"),
         "QUEUES": ["default", "video", "video-hd"],
     }
 }
 
 # Search: the database backend with Chinese tokens by default; Elasticsearch when configured.
-ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
-if ELASTICSEARCH_URL and os.environ.get("SEARCH_BACKEND", "elasticsearch") == "elasticsearch":
+ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
+if ELASTICSEARCH_URL and env.get("SEARCH_BACKEND") == "elasticsearch":
     WAGTAILSEARCH_BACKENDS = {
         "default": {
             "BACKEND": "sunshine.search.backends.elasticsearch",
             "URLS": [ELASTICSEARCH_URL],
-            "INDEX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "sunshine"),
+            "INDEX": env.get("ELASTICSEARCH_INDEX_PREFIX"),
             "TIMEOUT": 10,
         }
     }
@@ -258,7 +248,7 @@ else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "sunshine.search.backends.database"}}
 
 WAGTAIL_SITE_NAME = "阳光课堂"
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = env.get("SITE_URL")
 WAGTAILDOCS_EXTENSIONS = [
     "pdf",
     "doc",
@@ -284,15 +274,31 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # The media pipeline's model that lesson, lecture, replay and kit video fields point at.
 SUNSHINE_VIDEO_MODEL = "media_pipeline.VideoAsset"
 
-# The analytics store: "sql" (default) or "elasticsearch".
-ANALYTICS_STORE = os.environ.get("ANALYTICS_STORE", "sql")
+# The apps' own settings (the media pipeline's, analytics', …) that the environment sets; their
+# defaults are in each app's conf.py.
+globals().update(env.app_settings())
+
+# Email (the 心灵信箱's 紧急 notices): SMTP from the environment in production, the console
+# (stdout of `sunshine serve`) otherwise.
+EMAIL_BACKEND = env.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.get("EMAIL_HOST")
+EMAIL_PORT = env.get("EMAIL_PORT")
+EMAIL_HOST_USER = env.get("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.get("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL")
 
 # CDN purges on publish, when a CDN is configured (wagtail.contrib.frontend_cache).
-if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
+if env.get("FRONTEND_CACHE_PURGE_URL"):
     WAGTAILFRONTENDCACHE = {
         "cdn": {
             "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
-            "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"],
+            "LOCATION": env.get("FRONTEND_CACHE_PURGE_URL"),
         }
     }
 
@@ -304,7 +310,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Only our own static modules run on public pages; see sunshine.csp for the media origins and
 # what the Wagtail admin is allowed besides.
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives(os.environ, BASE_DIR)}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives(env.as_mapping(), BASE_DIR)}
 # Nothing in the admin calls out to third parties: no update check against wagtail.org, no
 # Gravatar (staff e-mail hashes would leave the bureau, and neither is reachable everywhere).
 WAGTAIL_ENABLE_UPDATE_CHECK = False
@@ -313,12 +319,12 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 if PRODUCTION:
     # TLS ends at the reverse proxy in front of gunicorn.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env.get("SECURE_SSL_REDIRECT")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env.get("SECURE_HSTS_SECONDS")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env.get("SECURE_HSTS_PRELOAD")
     if not SECURE_HSTS_PRELOAD:
         # Preloading commits the whole domain, subdomains included, to HTTPS-only in browsers
         # for months and anyone may submit it once the header allows it: the domain's owner
@@ -330,6 +336,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("sunshine.roles.urls")),
     path("media-pipeline/", include("media_pipeline.urls")),
     path("", include("analytics.urls")),
+    path("mailbox/", include("sunshine_mailbox.urls")),
 ]
 
 if settings.DEBUG or not getattr(settings, "AWS_STORAGE_BUCKET_NAME", None):

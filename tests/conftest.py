@@ -13,9 +13,17 @@ _SPOOL_DIR = tempfile.mkdtemp(prefix="sunshine-test-spool-")
 def pytest_configure(config):
     # Outside any test too (a browser page that closes after its test sends its last beat to
     # the live server): beats never go to var/ (where a demo server would feed them into its
-    # database) and no flusher thread starts with a connection of its own.
+    # database) and no flusher thread starts with a connection of its own. In the environment
+    # for the child processes tests start, in Django settings for this one.
+    from django.conf import settings
+
+    from sunshine import process_state
+
     os.environ["ANALYTICS_SPOOL_DIR"] = _SPOOL_DIR
     os.environ["ANALYTICS_FLUSH_THREAD"] = "0"
+    settings.ANALYTICS_SPOOL_DIR = _SPOOL_DIR
+    settings.ANALYTICS_FLUSH_THREAD = False
+    process_state.reset()
 
 
 def pytest_unconfigure(config):
@@ -24,7 +32,7 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
-    from analytics import content, privacy
+    from sunshine import process_state
 
     # Each test writes media to its own folder and starts with an empty page cache.
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -36,12 +44,12 @@ def _isolated_media_and_cache(settings, tmp_path):
     # connection of its own: a test that wants the spool in the store calls flush_spool().
     settings.ANALYTICS_SPOOL_DIR = str(tmp_path / "spool")
     settings.ANALYTICS_FLUSH_THREAD = False
-    # Salts, pages and campaigns are cached in-process: an earlier test's belong to a database
-    # that has since been rolled back or flushed.
-    content.clear_cache()
-    privacy.forget_cached_salts()
+    # What the apps keep in memory (salts, verified tokens, spools…) and Django's caches (pages,
+    # lookups): an earlier test's belong to a database that has since been rolled back or flushed.
+    process_state.reset()
     for cache in caches.all():
         cache.clear()
     yield
+    process_state.reset()
     for cache in caches.all():
         cache.clear()

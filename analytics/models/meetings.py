@@ -9,8 +9,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from analytics import roles
-
 
 class ClassMeeting(models.Model):
     """One theme class meeting (主题班会) a teacher says they held with a kit: "班会已开展"."""
@@ -158,7 +156,3 @@ class LiveParticipation(models.Model):
 
     def __str__(self):
         return f"{self.held_on} {self.event_name}"
-
-
-# The report permission (ClassMeeting.Meta) goes to the roles' groups after every migrate.
-roles.connect()

@@ -13,12 +13,14 @@ from analytics.stores.base import (
     ReachRow,
     plan,
 )
+from sunshine import process_state
 
 STORES = {
     "sql": "analytics.stores.sql.SQLStore",
     "elasticsearch": "analytics.stores.elasticsearch.ElasticsearchStore",
 }
 
+# One store object per kind, per process (the Elasticsearch one holds its client).
 _instances = {}
 
 
@@ -27,6 +29,9 @@ def get_store(name=None) -> AnalyticsStore:
     if name not in _instances:
         _instances[name] = import_string(STORES[name])()
     return _instances[name]
+
+
+process_state.register("analytics.stores", _instances.clear, settings=["ELASTICSEARCH_URL"])
 
 
 def record_play(
@@ -51,7 +56,7 @@ def record_play(
     from analytics import content, privacy, tokens
     from analytics.protocol import make_beat
 
-    content.clear_cache()
+    content.forget(page_id=getattr(page, "pk", page))
     described = content.describe(getattr(page, "pk", page))
     if described is None or not described.is_video:
         raise ValueError(f"{page!r} 不是已发布的视频页面")

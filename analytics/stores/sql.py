@@ -27,6 +27,7 @@ from analytics.stores.statements import (
     placeholders,
     sqlite_writer,
 )
+from sunshine import process_state
 
 PLAY_COLUMNS = [
     "play_id",
@@ -100,6 +101,12 @@ def _upsert_sql(vendor, count):
         f"INSERT INTO {Play._meta.db_table} ({', '.join(PLAY_COLUMNS)}) "
         f"VALUES {placeholders(len(PLAY_COLUMNS), count)} {_conflict_sql(vendor)}"
     )
+
+
+# SQL text made from constants: never stale, registered so that a reset frees it too.
+process_state.register(
+    "analytics.upsert_statements", lambda: (_conflict_sql.cache_clear(), _upsert_sql.cache_clear())
+)
 
 
 class SQLStore(tables.RollupTablesMixin, AnalyticsStore):

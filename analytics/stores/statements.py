@@ -76,6 +76,9 @@ def insert(connection, table, columns, types, rows, suffix=""):
     return returned
 
 
+# One open lock file per database file, for the life of the process. Not registered in
+# sunshine.process_state: it caches nothing that could go stale, and closing a file another
+# thread holds the lock through would let two writers in.
 _writer_files: dict = {}
 _writer_thread_locks: dict = {}
 _writer_setup = threading.Lock()

@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .. import conf, storage
+from ..engine.sniff import SNIFF_BYTES, extension_error, sniff_error
 from ..models import UploadSession, VideoAsset
 from . import local, s3
-from .sniff import SNIFF_BYTES, extension_error, sniff_error
 
 logger = logging.getLogger(__name__)
 

@@ -1,17 +1,19 @@
-"""Settings of the directory app, read from Django settings or the environment."""
+"""Settings of the directory app: Django settings when set there, else the defaults below.
 
-import os
+Read when used (sunshine.app_settings); the environment reaches Django settings through
+sunshine.environment.
+"""
 
-from django.conf import settings
+from sunshine.app_settings import AppSettings
+
+DEFAULTS = {
+    # Each new password costs one PBKDF2 hash (about 0.3 s on a small server), so a web request
+    # takes at most this many teacher rows; bigger files go through `sunshine import_teachers`.
+    "SUNSHINE_ADMIN_TEACHER_IMPORT_MAX_ROWS": 100,
+}
+
+get = AppSettings("sunshine.directory", DEFAULTS).get
 
 
 def admin_teacher_import_max_rows():
-    # Each new password costs one PBKDF2 hash (about 0.3 s on a small server), so a web request
-    # takes at most this many teacher rows; bigger files go through `sunshine import_teachers`.
-    return int(
-        getattr(
-            settings,
-            "SUNSHINE_ADMIN_TEACHER_IMPORT_MAX_ROWS",
-            os.environ.get("SUNSHINE_ADMIN_TEACHER_IMPORT_MAX_ROWS", "100"),
-        )
-    )
+    return int(get("SUNSHINE_ADMIN_TEACHER_IMPORT_MAX_ROWS"))

@@ -4,7 +4,7 @@ from django.db.models import Q
 from wagtail.admin.filters import WagtailFilterSet
 
 from sunshine.directory.models import District, School, UserProfile
-from sunshine.roles.names import ALL_ROLES
+from sunshine.roles.names import ALL_ROLES, COUNSELLOR_ROLES
 from sunshine.roles.scope import district_scope
 
 
@@ -36,7 +36,7 @@ class UserProfileFilterSet(WagtailFilterSet):
     )
     role = django_filters.ModelChoiceFilter(
         label="角色",
-        queryset=Group.objects.filter(name__in=ALL_ROLES),
+        queryset=Group.objects.filter(name__in=ALL_ROLES + COUNSELLOR_ROLES),
         empty_label="全部角色",
         field_name="user__groups",
     )

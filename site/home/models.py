@@ -5,7 +5,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from sunshine.blocks import BodyBlock
-from sunshine.pages import SharePageMixin
+from sunshine.pages import DeclaredChildren, SharePageMixin
 
 
 class HomePage(SharePageMixin, Page):
@@ -23,13 +23,9 @@ class HomePage(SharePageMixin, Page):
     promote_panels = [*Page.promote_panels, *SharePageMixin.promote_panels]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = [
-        "courses.CourseIndexPage",
-        "courses.LectureIndexPage",
-        "courses.KitIndexPage",
-        "courses.LiveEventIndexPage",
-        "home.InfoPage",
-    ]
+    # What goes under the home page says so itself (courses' four listings, the information
+    # pages), so the site names no app's models (dependencies point site <- courses).
+    subpage_types = DeclaredChildren()
     max_count = 1
 
     class Meta:

@@ -11,7 +11,15 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from sunshine.roles.names import CITY_STAFF, DISTRICT_STAFF, EDITOR, REVIEWER, TEACHER
+from sunshine.roles.names import (
+    CITY_STAFF,
+    COUNSELLOR,
+    DISTRICT_STAFF,
+    EDITOR,
+    REVIEWER,
+    TEACHER,
+    TEACHER_SUPPORT_COUNSELLOR,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +51,9 @@ ROLE_PERMISSIONS = {
     TEACHER: [],
     EDITOR: [ACCESS_ADMIN],
     REVIEWER: [ACCESS_ADMIN],
+    # The 心灵信箱 grants its own queue permissions to these (sunshine_mailbox.roles).
+    COUNSELLOR: [ACCESS_ADMIN],
+    TEACHER_SUPPORT_COUNSELLOR: [ACCESS_ADMIN],
 }
 
 # Page permissions on the root of the page tree, which holds the home page and everything
@@ -137,7 +148,8 @@ def _grant_collection_permissions(group, permissions, using):
 
 
 def ensure_roles(using=DEFAULT_DB_ALIAS):
-    """Create the five groups and give them their permissions. Idempotent and additive."""
+    """Create the five roles and the two counsellor roles, with their permissions. Idempotent
+    and additive."""
     with transaction.atomic(using=using):
         groups = {}
         for name, permissions in ROLE_PERMISSIONS.items():

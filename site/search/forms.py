@@ -6,7 +6,7 @@ from sunshine.search import conf
 
 def page_type_choices():
     return [("", "全部")] + [
-        (key, apps.get_model(label)._meta.verbose_name) for key, label in conf.PAGE_TYPES.items()
+        (key, apps.get_model(label)._meta.verbose_name) for key, label in conf.page_types().items()
     ]
 
 
@@ -18,5 +18,6 @@ class SearchForm(forms.Form):
     def clean_q(self):
         # Over-long input is cut rather than refused, so the visitor still gets results.
         query = self.cleaned_data["q"]
-        self.truncated = len(query) > conf.MAX_QUERY_CHARS
-        return query[: conf.MAX_QUERY_CHARS].strip()
+        limit = conf.max_query_chars()
+        self.truncated = len(query) > limit
+        return query[:limit].strip()

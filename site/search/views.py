@@ -41,7 +41,7 @@ class CountedResults:
 
 def page_types():
     """{key: model} for the searchable page types."""
-    return {key: apps.get_model(label) for key, label in conf.PAGE_TYPES.items()}
+    return {key: apps.get_model(label) for key, label in conf.page_types().items()}
 
 
 def attach_listing_context(pages):
@@ -75,7 +75,7 @@ def find(query, chosen, page_number):
     total = total_by_type[chosen] if chosen else sum(total_by_type.values())
     searched = pages.type(types[chosen]) if chosen else pages.type(*types.values())
     results = searched.specific().defer_streamfields().search(query)
-    page_of_results = Paginator(CountedResults(results, total), conf.RESULTS_PER_PAGE).get_page(
+    page_of_results = Paginator(CountedResults(results, total), conf.results_per_page()).get_page(
         page_number
     )
     hits = list(page_of_results.object_list)
@@ -99,14 +99,14 @@ def search(request):
     form = SearchForm(request.GET)
     form.is_valid()
     notices = []
-    context = {"form": form, "query": "", "notices": notices, "max_chars": conf.MAX_QUERY_CHARS}
+    context = {"form": form, "query": "", "notices": notices, "max_chars": conf.max_query_chars()}
     if "q" in form.errors:
         notices.append(MESSAGES["invalid"])
         return TemplateResponse(request, "search/search.html", context)
 
     query = context["query"] = form.cleaned_data["q"]
     if form.truncated:
-        notices.append(MESSAGES["truncated"].format(n=conf.MAX_QUERY_CHARS))
+        notices.append(MESSAGES["truncated"].format(n=conf.max_query_chars()))
     if not query:
         if "q" in request.GET:
             notices.append(MESSAGES["empty"])

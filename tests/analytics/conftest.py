@@ -16,20 +16,10 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from analytics import content, ingest, privacy, tokens
+from analytics import content, ingest, tokens
 from analytics.content import Attribution
 from analytics.protocol import make_beat
 from analytics.stores.sql import SQLStore
-
-
-@pytest.fixture(autouse=True)
-def _fresh_analytics_state(settings, tmp_path):
-    # Caches, spool and flusher thread: the root conftest. The ingest module's own state:
-    ingest._flusher_state.update(unavailable=False, backlog=0)
-    ingest._down_since[0] = 0.0
-    yield
-    content.clear_cache()
-    privacy.forget_cached_salts()
 
 
 @pytest.fixture(scope="module")

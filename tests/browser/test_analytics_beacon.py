@@ -35,9 +35,9 @@ PLAYED_A_SECOND = "() => document.querySelector('video').currentTime > 1"
 
 @pytest.fixture
 def lesson_with_video(settings, tmp_path_factory):
-    ingest._flusher_state.update(unavailable=False, backlog=0)
-    yield lesson_with_clip(settings, tmp_path_factory)
-    ingest._flusher_state.update(unavailable=False, backlog=0)
+    # What the store was like for earlier tests (analytics.ingest) is forgotten before and after
+    # each test by tests/conftest.py (sunshine.process_state).
+    return lesson_with_clip(settings, tmp_path_factory)
 
 
 def is_beat(response_or_request):

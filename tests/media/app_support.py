@@ -6,7 +6,6 @@ real engine on clips from `tests/media/clips.py`.
 """
 
 import hashlib
-import sys
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +121,7 @@ class FakeEngine:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
     def probe_source(self, path):
-        from media_pipeline.errors import InvalidSource
+        from media_pipeline.engine.errors import InvalidSource
 
         data = Path(path).read_bytes()
         if not data:
@@ -236,18 +235,16 @@ class FakeEngine:
 @pytest.fixture
 def fake_engine(monkeypatch, video_settings):
     engine = FakeEngine()
-    try:
-        import media_pipeline.pipeline as pipeline
-    except ImportError:  # the engine is not there yet: a stand-in module
-        pipeline = types.ModuleType("media_pipeline.pipeline")
-        monkeypatch.setitem(sys.modules, "media_pipeline.pipeline", pipeline)
-    import media_pipeline.ladder as ladder
-    import media_pipeline.probe as probe
+    import media_pipeline.engine.first_pass as first_pass
+    import media_pipeline.engine.hd_pass as hd_pass
+    import media_pipeline.engine.ladder as ladder
+    import media_pipeline.engine.probe as probe
+    import media_pipeline.engine.workspace as workspace
 
-    monkeypatch.setattr(pipeline, "run_pipeline", engine.run_pipeline, raising=False)
-    monkeypatch.setattr(pipeline, "sha256_file", engine.sha256_file, raising=False)
-    monkeypatch.setattr(pipeline, "update_captions", engine.update_captions, raising=False)
-    monkeypatch.setattr(pipeline, "run_hd_pass", engine.run_hd_pass, raising=False)
+    monkeypatch.setattr(first_pass, "run_pipeline", engine.run_pipeline)
+    monkeypatch.setattr(workspace, "sha256_file", engine.sha256_file)
+    monkeypatch.setattr(first_pass, "update_captions", engine.update_captions)
+    monkeypatch.setattr(hd_pass, "run_hd_pass", engine.run_hd_pass)
     monkeypatch.setattr(probe, "probe_source", engine.probe_source)
     monkeypatch.setattr(ladder, "profile_hash", lambda *a, **k: "fakeprofile")
     return engine

@@ -17,7 +17,7 @@ import random
 import subprocess
 from pathlib import Path
 
-from media_pipeline.ffmpeg import ffmpeg_exe
+from media_pipeline.engine.ffmpeg import ffmpeg_exe
 
 
 class ClipMaker:

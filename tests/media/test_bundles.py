@@ -1,6 +1,7 @@
 """ "下载全部": a teacher gets one zip of the whole kit, with Chinese names that open correctly
 everywhere, nothing that escapes the folder, built once per set of materials."""
 
+import io
 import os
 import struct
 import subprocess
@@ -15,6 +16,7 @@ from wagtail.models import Site
 
 from courses.factories import ClassMeetingKitPageFactory, DocumentFactory, KitMaterialFactory
 from media_pipeline import bundles
+from media_pipeline.engine import kit_zip
 from media_pipeline.factories import ReadyVideoFactory
 from media_pipeline.models import KitBundle
 
@@ -110,14 +112,68 @@ def test_7zip_lists_the_chinese_names_and_finds_every_crc_right(kit):
     assert checked.returncode == 0 and b"Everything is Ok" in checked.stdout
 
 
-def test_zips_are_checksummed_with_zlib_ngs_crc32_which_is_zlibs_function():
+def raw_member(path, info):
+    """The bytes of a member as they sit in the zip (still deflated), after its local header."""
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        handle.seek(info.header_offset + 30 + name_length + extra_length)
+        return handle.read(info.compress_size)
+
+
+def test_the_bundle_writer_deflates_with_zlib_ng_and_patches_nothing(kit):
     from zlib_ng import zlib_ng
 
-    # Swapped in once, by MediaPipelineConfig.ready(): same values, several times faster.
-    assert zipfile.crc32 is zlib_ng.crc32
+    _, path = build(kit)
+    # No process-wide monkeypatch: zipfile still checksums with the standard library's zlib.
+    assert zipfile.crc32 is zlib.crc32
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("珍爱生命：主题班会/02 教学设计.pdf")
+        assert archive.read(info) == PDF and zlib.crc32(PDF) == info.CRC
+    deflater = zlib_ng.compressobj(kit_zip.DEFLATE_LEVEL, zlib_ng.DEFLATED, -15)
+    by_zlib_ng = deflater.compress(PDF) + deflater.flush()
+    stock = zlib.compressobj(kit_zip.DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    assert raw_member(path, info) == by_zlib_ng != stock.compress(PDF) + stock.flush()
+    # zlib-ng's CRC-32 is zlib's function: same values.
     for data in (b"", b"a", bytes(range(256)) * 4099, "班会".encode() * 10_000):
         assert zlib_ng.crc32(data) == zlib.crc32(data)
         assert zlib_ng.crc32(data, 12345) == zlib.crc32(data, 12345)
+
+
+def test_zip64_fields_are_read_right_by_zipfile_unzip_and_7zip(tmp_path, monkeypatch):
+    """Sizes, offsets and counts past the 32-bit fields (a kit of long lecture recordings) go
+    to zip64 fields. Writing gigabytes here would take minutes, so the limits are lowered to
+    make small files take the same path; the readers follow the zip64 fields either way."""
+    monkeypatch.setattr(kit_zip, "ZIP64_LIMIT", 3000)
+    monkeypatch.setattr(kit_zip, "COUNT_LIMIT", 2)
+    contents = {"小.pdf": PDF[:1000], "大.pdf": PDF * 2, "视频.mp4": MP4, "4.txt": b"x" * 100}
+    entries = [
+        kit_zip.Entry(
+            name=name,
+            size=len(data),
+            identity=name,
+            opener=lambda data=data: io.BytesIO(data),
+            compress=not name.endswith(".mp4"),
+        )
+        for name, data in contents.items()
+    ]
+    path = tmp_path / "kit.zip"
+    with open(path, "wb") as handle:
+        kit_zip.write_zip(handle, "班会", entries)
+
+    raw = path.read_bytes()
+    assert b"PK\x06\x06" in raw and b"PK\x06\x07" in raw  # zip64 end record and locator
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert {i.filename: archive.read(i) for i in archive.infolist()} == {
+            f"班会/{name}": data for name, data in contents.items()
+        }
+        assert archive.getinfo("班会/4.txt").header_offset > 3000  # found through zip64
+    checked = run(UNZIP, "-t", str(path))
+    assert checked.returncode == 0 and b"No errors detected" in checked.stdout
+    checked = run(SEVEN_ZIP, "t", str(path))
+    assert checked.returncode == 0 and b"Everything is Ok" in checked.stdout
 
 
 def test_compressed_media_is_stored_and_documents_are_deflated(kit):
@@ -130,12 +186,12 @@ def test_compressed_media_is_stored_and_documents_are_deflated(kit):
 
 
 def test_windows_reserved_and_illegal_names_are_made_safe():
-    assert bundles.sanitize("CON") == "_CON"
-    assert bundles.sanitize("lpt1.txt") == "_lpt1.txt"
-    assert bundles.sanitize('a<b>c:d"e/f\\g|h?i*j') == "a_b_c_d_e_f_g_h_i_j"
-    assert bundles.sanitize("  ...  ") == "未命名"
-    assert bundles.sanitize("名字. ") == "名字"
-    assert bundles.unique_names(["教案.pdf", "教案.PDF", "教案.pdf"]) == [
+    assert kit_zip.sanitize("CON") == "_CON"
+    assert kit_zip.sanitize("lpt1.txt") == "_lpt1.txt"
+    assert kit_zip.sanitize('a<b>c:d"e/f\\g|h?i*j') == "a_b_c_d_e_f_g_h_i_j"
+    assert kit_zip.sanitize("  ...  ") == "未命名"
+    assert kit_zip.sanitize("名字. ") == "名字"
+    assert kit_zip.unique_names(["教案.pdf", "教案.PDF", "教案.pdf"]) == [
         "教案.pdf",
         "教案 (2).PDF",
         "教案 (3).pdf",

@@ -2,10 +2,10 @@
 
 import pytest
 
-from media_pipeline.captions import CaptionInput, srt_to_vtt, to_webvtt, validate_vtt
-from media_pipeline.errors import CaptionError
-from media_pipeline.hls import parse_media_playlist
-from media_pipeline.pipeline import update_captions
+from media_pipeline.engine.captions import CaptionInput, srt_to_vtt, to_webvtt, validate_vtt
+from media_pipeline.engine.errors import CaptionError
+from media_pipeline.engine.first_pass import update_captions
+from media_pipeline.engine.hls import parse_media_playlist
 
 SRT = """1
 00:00:01,000 --> 00:00:03,500

@@ -10,14 +10,16 @@ import av
 import pytest
 from PIL import Image
 
-import media_pipeline.encode as encode_mod
-import media_pipeline.pipeline as pipeline_mod
-import media_pipeline.renditions as renditions_mod
-import media_pipeline.workspace as workspace_mod
-from media_pipeline.captions import CaptionInput
-from media_pipeline.hls import parse_media_playlist
-from media_pipeline.ladder import profile_hash
-from media_pipeline.pipeline import run_hd_pass, run_pipeline, sha256_file
+import media_pipeline.engine.encode as encode_mod
+import media_pipeline.engine.first_pass as first_pass_mod
+import media_pipeline.engine.pass_steps as pass_steps_mod
+import media_pipeline.engine.workspace as workspace_mod
+from media_pipeline.engine.captions import CaptionInput
+from media_pipeline.engine.first_pass import run_pipeline
+from media_pipeline.engine.hd_pass import run_hd_pass
+from media_pipeline.engine.hls import parse_media_playlist
+from media_pipeline.engine.ladder import profile_hash
+from media_pipeline.engine.workspace import sha256_file
 from tests.media.clips import ClipMaker
 
 SRT = "1\n00:00:00,500 --> 00:00:02,000\n同学们好\n"
@@ -241,7 +243,7 @@ def test_the_same_file_again_reuses_its_outputs(lesson, monkeypatch):
     def no_encode(*args, **kwargs):
         raise AssertionError("encoded again")
 
-    monkeypatch.setattr(renditions_mod, "encode_ladder", no_encode)
+    monkeypatch.setattr(pass_steps_mod, "encode_ladder", no_encode)
     again = run_pipeline(lesson.source, lesson.work, profile="fast")
     assert again.reused and again.root == lesson.result.root
     assert again.manifest["master"] == lesson.m["master"]
@@ -250,13 +252,13 @@ def test_the_same_file_again_reuses_its_outputs(lesson, monkeypatch):
 def test_two_jobs_for_the_same_file_encode_once(clips, tmp_path, monkeypatch):
     source = clips.video(width=320, height=240, seconds=2)
     encodes = []
-    real = renditions_mod.encode_ladder
+    real = pass_steps_mod.encode_ladder
 
     def counting(*args, **kwargs):
         encodes.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(renditions_mod, "encode_ladder", counting)
+    monkeypatch.setattr(pass_steps_mod, "encode_ladder", counting)
     results = []
     jobs = [
         threading.Thread(
@@ -284,7 +286,7 @@ def test_a_job_that_dies_midway_publishes_nothing_and_can_run_again(clips, tmp_p
     def crash(*args, **kwargs):
         raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(pipeline_mod, "make_images", crash)
+    monkeypatch.setattr(first_pass_mod, "make_images", crash)
     with pytest.raises(RuntimeError):
         run_pipeline(source, tmp_path, profile="fast")
     assert not (tmp_path / "videos").exists() or not any((tmp_path / "videos").rglob("*.m3u8"))
@@ -309,7 +311,7 @@ def test_leftovers_of_other_killed_jobs_are_swept_but_running_ones_kept(clips, t
 def test_a_full_disk_is_a_reason_to_retry_later_not_to_fail(clips, tmp_path, monkeypatch):
     from collections import namedtuple
 
-    from media_pipeline.errors import EnvironmentFailure
+    from media_pipeline.engine.errors import EnvironmentFailure
 
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(workspace_mod.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 10**6))

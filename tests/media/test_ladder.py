@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from media_pipeline.ladder import (
+from media_pipeline.engine.ladder import (
     PROFILES,
     fallback_rung,
     get_profile,
@@ -12,7 +12,7 @@ from media_pipeline.ladder import (
     plan_ladder,
     profile_hash,
 )
-from media_pipeline.probe import SourceInfo
+from media_pipeline.engine.probe import SourceInfo
 
 
 def source(width, height, *, rotation=0, fps=30.0, sar=1.0):
@@ -119,7 +119,7 @@ def test_profile_hash_changes_with_ffmpeg_build_and_settings_but_not_time_limits
 
 
 def test_profile_hash_includes_the_installed_ffmpeg_version():
-    from media_pipeline.ffmpeg import ffmpeg_version
+    from media_pipeline.engine.ffmpeg import ffmpeg_version
 
     assert profile_hash("standard") == profile_hash("standard", ffmpeg_version())
 

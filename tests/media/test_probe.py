@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from media_pipeline.errors import InvalidSource
-from media_pipeline.probe import probe_source
+from media_pipeline.engine.errors import InvalidSource
+from media_pipeline.engine.probe import probe_source
 from tests.media.clips import ClipMaker
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from media_pipeline import leases, tasks
-from media_pipeline.ffmpeg import ffmpeg_exe
+from media_pipeline.engine.ffmpeg import ffmpeg_exe
 from media_pipeline.models import VideoAsset, VideoEncoding
 from media_pipeline.stalled import GAVE_UP, requeue_stalled
 from media_pipeline.storage import public_storage
@@ -122,8 +122,8 @@ WORKER = """
 import os, signal, sys, time
 import django
 django.setup()
-from media_pipeline import processing
-report = processing.EngineProgress.__call__
+from media_pipeline import transcode_job
+report = transcode_job.EngineProgress.__call__
 def children():
     for pid in filter(str.isdigit, os.listdir("/proc")):
         with open(f"/proc/{pid}/stat") as stat:
@@ -136,8 +136,8 @@ def report_then_wait(self, fraction, stage):
             os.kill(pid, signal.SIGSTOP)
         print("mid-encode", flush=True)
         time.sleep(600)  # SIGKILLed here
-processing.EngineProgress.__call__ = report_then_wait
-processing.process(int(sys.argv[1]))
+transcode_job.EngineProgress.__call__ = report_then_wait
+transcode_job.process(int(sys.argv[1]))
 print("finished", flush=True)
 """
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from media_pipeline import leases, processing, storage, tasks
-from media_pipeline.errors import EnvironmentFailure
+from media_pipeline import leases, storage, tasks, transcode_job
+from media_pipeline.engine.errors import EnvironmentFailure
 from media_pipeline.models import VideoAsset, VideoEncoding
 from media_pipeline.stalled import requeue_stalled
 from media_pipeline.storage import public_storage
@@ -54,7 +54,7 @@ def test_the_master_playlist_is_published_last(fake_engine, monkeypatch):
     order = []
     monkeypatch.setattr(storage, "publish_file", lambda path, name: order.append(name))
     video = uploaded_video(SOURCE)
-    processing.process(video.pk)
+    transcode_job.process(video.pk)
     assert order[-1].endswith("master-aaaaaaaaaaaa.m3u8")
     assert len(order) == 8
 
@@ -87,7 +87,7 @@ def test_two_jobs_for_the_same_file_at_once_encode_it_once(fake_engine, task_que
     second_job = []
     # While worker A holds the lease, worker B's job for the same bytes runs.
     fake_engine.during_encode = lambda source: second_job.append(
-        as_worker(monkeypatch, "worker-b", lambda: processing.process(b.pk))
+        as_worker(monkeypatch, "worker-b", lambda: transcode_job.process(b.pk))
     )
 
     assert tasks.process_video.call(a.pk) == "ready"
@@ -99,7 +99,7 @@ def test_two_jobs_for_the_same_file_at_once_encode_it_once(fake_engine, task_que
     # A's worker finished B as well; B's re-run (queued while waiting) has nothing left to do.
     assert a.status == b.status == "ready"
     assert b.master_playlist == a.master_playlist
-    assert processing.process(b.pk).state == "skipped"
+    assert transcode_job.process(b.pk).state == "skipped"
 
 
 def test_a_waiting_job_is_rescheduled_not_dropped(fake_engine, task_queue):
@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_the_job_runs_again(
 
     fake_engine.during_encode = die
     with pytest.raises(WorkerKilled):
-        processing.process(video.pk)
+        transcode_job.process(video.pk)
 
     video.refresh_from_db()
     assert video.status == "transcoding"
@@ -146,7 +146,7 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_the_job_runs_again(
     assert not video.master_playlist
     monkeypatch.setattr(leases, "WORKER_ID", "another-worker-process")
     # Until its lease runs out, nobody else starts a second encode of the same bytes.
-    assert processing.process(video.pk).state == "waiting"
+    assert transcode_job.process(video.pk).state == "waiting"
     assert fake_engine.encodes == 1
 
     lease_runs_out()
@@ -157,7 +157,7 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_the_job_runs_again(
 
     fake_engine.during_encode = None
     assert requeue_stalled() == [video.pk]  # the scheduler's sweep
-    assert processing.process(video.pk).state == "ready"
+    assert transcode_job.process(video.pk).state == "ready"
     video.refresh_from_db()
     assert video.status == "ready"
     assert public_storage().exists(video.master_playlist)
@@ -208,7 +208,7 @@ def test_a_ready_video_leaves_its_lessons_content_to_the_editors(fake_engine):
     revision = lesson.save_revision()
     content_before = dict(revision.content)
 
-    processing.process(video.pk)
+    transcode_job.process(video.pk)
 
     lesson.refresh_from_db()
     revision.refresh_from_db()
@@ -235,7 +235,7 @@ def test_a_1080p_source_queues_the_second_pass_on_the_hd_queue(fake_engine, task
 def test_requeue_after_failure_starts_again(fake_engine, task_queue):
     fake_engine.fail_with = EnvironmentFailure("disk_full", "服务器磁盘已满")
     video = uploaded_video(b"not a video")
-    processing.process(video.pk)
+    transcode_job.process(video.pk)
     video.refresh_from_db()
     assert video.status == "failed"
 

@@ -16,14 +16,20 @@ import av
 import pytest
 from PIL import ImageStat
 
-import media_pipeline.ffmpeg as ffmpeg_mod
-import media_pipeline.renditions as renditions_mod
-from media_pipeline.encode import encode_ladder
-from media_pipeline.errors import Cancelled, EncodeFailed, InvalidSource, MediaError, ProcessTimeout
-from media_pipeline.ffmpeg import ffmpeg_exe, run_ffmpeg, run_process
-from media_pipeline.ladder import get_profile, plan_ladder
-from media_pipeline.pipeline import run_pipeline
-from media_pipeline.probe import probe_source
+import media_pipeline.engine.ffmpeg as ffmpeg_mod
+import media_pipeline.engine.pass_steps as pass_steps_mod
+from media_pipeline.engine.encode import encode_ladder
+from media_pipeline.engine.errors import (
+    Cancelled,
+    EncodeFailed,
+    InvalidSource,
+    MediaError,
+    ProcessTimeout,
+)
+from media_pipeline.engine.ffmpeg import ffmpeg_exe, run_ffmpeg, run_process
+from media_pipeline.engine.first_pass import run_pipeline
+from media_pipeline.engine.ladder import get_profile, plan_ladder
+from media_pipeline.engine.probe import probe_source
 from tests.media.clips import ClipMaker
 
 
@@ -70,14 +76,14 @@ def test_bad_uploads_fail_permanently_with_a_reason(clips, tmp_path, make, code)
 def test_truncated_upload_is_caught_after_ffmpeg_says_all_is_well(clips, tmp_path, monkeypatch):
     # The index survives (faststart) and promises 4 s; only half the media arrived.
     exits = []
-    real = renditions_mod.encode_ladder
+    real = pass_steps_mod.encode_ladder
 
     def spy(*args, **kwargs):
         run = real(*args, **kwargs)
         exits.append(run.returncode)
         return run
 
-    monkeypatch.setattr(renditions_mod, "encode_ladder", spy)
+    monkeypatch.setattr(pass_steps_mod, "encode_ladder", spy)
     error = fails(clips.truncated(keep=0.5), tmp_path)
     assert exits == [0]  # ffmpeg succeeded…
     assert error.code == "truncated"  # …validation decided

@@ -123,9 +123,9 @@ def test_a_chunk_at_another_web_worker_never_reads_the_stored_part_again(
     assert CountingSha256.fed == 2 * CHUNK  # nothing re-read, nothing more hashed
     video = VideoAsset.objects.get(pk=done["video"]["id"])
     assert video.sha256 == "" and default_storage.open(video.source.name).read() == VIDEO
-    from media_pipeline import processing
+    from media_pipeline import transcode_job
 
-    processing.process(video.pk)  # the worker hashes it once, as it does for S3 uploads
+    transcode_job.process(video.pk)  # the worker hashes it once, as it does for S3 uploads
     video.refresh_from_db()
     assert video.sha256 == hashlib.sha256(VIDEO).hexdigest() and video.status == "ready"
 

@@ -5,12 +5,12 @@ import struct
 
 import pytest
 
-from media_pipeline.encode import join_fragments
-from media_pipeline.errors import OutputInvalid
-from media_pipeline.ladder import get_profile, plan_ladder
-from media_pipeline.probe import probe_source
-from media_pipeline.renditions import encode_and_validate  # the encode step, no checks yet
-from media_pipeline.validate import check_progressive_mp4, validate_ladder
+from media_pipeline.engine.encode import join_fragments
+from media_pipeline.engine.errors import OutputInvalid
+from media_pipeline.engine.ladder import get_profile, plan_ladder
+from media_pipeline.engine.pass_steps import encode_and_validate  # the encode step, no checks yet
+from media_pipeline.engine.probe import probe_source
+from media_pipeline.engine.validate import check_progressive_mp4, validate_ladder
 from tests.media.clips import ClipMaker
 
 

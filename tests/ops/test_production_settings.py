@@ -3,6 +3,7 @@
 import secrets
 
 import pytest
+from cryptography.fernet import Fernet
 
 from .helpers import child_env, sunshine
 
@@ -13,6 +14,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://sunshine:secret@db.internal:5432/sunshine",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "CSRF_TRUSTED_ORIGINS": "https://yangguang.example.edu.cn",
+    "MAILBOX_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
 }
 
 

@@ -6,10 +6,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from media_pipeline.captions import CaptionInput
-from media_pipeline.errors import MediaError
-from media_pipeline.ladder import PROFILES
-from media_pipeline.pipeline import STAGE_LABELS, run_hd_pass, run_pipeline
+from media_pipeline.engine.captions import CaptionInput
+from media_pipeline.engine.errors import MediaError
+from media_pipeline.engine.first_pass import run_pipeline
+from media_pipeline.engine.hd_pass import run_hd_pass
+from media_pipeline.engine.ladder import PROFILES
+from media_pipeline.engine.pass_steps import STAGE_LABELS
 
 
 def _caption_arg(value: str) -> CaptionInput:

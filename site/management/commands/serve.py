@@ -16,6 +16,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sunshine import environment
 from sunshine.procutil import die_with_parent
 
 # Gunicorn's threaded workers: one process per core, a few threads each for the time a request
@@ -27,7 +28,8 @@ WORKER_QUEUES = {"worker": "default", "video-worker": "video,video-hd"}
 
 
 def default_workers():
-    return int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
+    workers = environment.get("WEB_CONCURRENCY")
+    return workers if workers is not None else os.cpu_count() or 2
 
 
 def gunicorn_command(host, port, workers, threads=DEFAULT_THREADS, app="sunshine.wsgi"):

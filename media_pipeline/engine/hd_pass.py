@@ -12,8 +12,8 @@ from pathlib import Path
 from .errors import InvalidSource
 from .hls import write_master
 from .ladder import get_profile, plan_ladder
+from .pass_steps import AudioStub, Progress, encode_and_validate, source_damage, variant_entry
 from .probe import probe_source
-from .renditions import AudioStub, Progress, encode_and_validate, source_damage, variant_entry
 from .validate import check_aligned_to, check_decodes, check_keyframes, inspect_rendition
 from .workspace import (
     PipelineResult,

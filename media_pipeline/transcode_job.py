@@ -1,5 +1,6 @@
-"""From an uploaded source to a ready `VideoAsset`: probe, encode once per content, validate
-(the engine), publish, attach.
+"""The job that takes an uploaded `VideoAsset` to ready: claim it, probe, run the engine's first
+pass (`engine/first_pass.py`) once per content, publish, attach. The engine works on files; this
+job owns the rows, the leases, the retries and the storage around it.
 
 Guarantees, and how:
 - the same bytes uploaded twice reuse the outputs: encodings are keyed by (sha256, profile hash);
@@ -98,7 +99,7 @@ class EngineProgress:
 
 
 def _profile_hash():
-    from .ladder import get_profile, profile_hash
+    from .engine.ladder import get_profile, profile_hash
 
     return profile_hash(get_profile(conf.video_profile()))
 
@@ -160,7 +161,7 @@ def _transient_reason(exc):
 
 def process(video_id):
     """Run one video through the pipeline. Never raises for a bad file or a retryable error."""
-    from .errors import MediaError
+    from .engine.errors import MediaError
 
     video = VideoAsset.objects.select_related("encoding").filter(pk=video_id).first()
     if video is None or video.status in (Status.READY, Status.FAILED, Status.PROBING):
@@ -209,8 +210,8 @@ def process(video_id):
 
 def _probe(video, source):
     """Hash (if not done while receiving) and probe the source; the encoding its bytes need."""
-    from .pipeline import sha256_file
-    from .probe import probe_source
+    from .engine.probe import probe_source
+    from .engine.workspace import sha256_file
 
     if not video.sha256:  # S3 uploads, and chunks that arrived at several servers
         video.sha256 = sha256_file(source.path)
@@ -220,7 +221,7 @@ def _probe(video, source):
 
 
 def _encode(video, encoding, source, keeper):
-    from .pipeline import run_pipeline
+    from .engine.first_pass import run_pipeline
 
     progress = EngineProgress(encoding, keeper)
     result = run_pipeline(

@@ -1,9 +1,10 @@
-"""One upload → a validated, content-addressed HLS package. Usable without the web app.
+"""The first pass: one upload → a validated, content-addressed HLS package (360p–720p, audio,
+fallback MP4, audio-only, posters, captions), playable at once. `update_captions` replaces the
+caption tracks of a finished package; the 1080p rung comes later, from hd_pass.py.
 
-The stable entry points are here: `run_pipeline`, `run_hd_pass`, `update_captions`,
-`sha256_file`, `STAGE_LABELS`. Everything is built in a scratch folder and renamed into place
-only after it validated (see workspace.py), so a killed worker leaves nothing half-done behind,
-and a finished result for the same (sha256, profile hash) is reused instead of encoded again.
+Everything is built in a scratch folder and renamed into place only after it validated (see
+workspace.py), so a killed worker leaves nothing half-done behind, and a finished result for the
+same (sha256, profile hash) is reused instead of encoded again.
 """
 
 import os
@@ -16,13 +17,10 @@ from . import captions as captions_mod
 from .encode import AUDIO_NAME, join_fragments, remux_progressive
 from .errors import InvalidSource, OutputInvalid
 from .ffmpeg import ffmpeg_version
-from .hd_pass import run_hd_pass
 from .hls import write_master
 from .images import make_images
 from .ladder import Profile, fallback_rung, get_profile, plan_ladder, profile_hash
-from .probe import SourceInfo, probe_source
-from .renditions import (
-    STAGE_LABELS,
+from .pass_steps import (
     Progress,
     audio_entry,
     check_cancel,
@@ -30,6 +28,7 @@ from .renditions import (
     source_damage,
     variant_entry,
 )
+from .probe import SourceInfo, probe_source
 from .validate import check_progressive_mp4, validate_ladder
 from .workspace import (
     MANIFEST_VERSION,
@@ -44,16 +43,6 @@ from .workspace import (
     sha256_file,
     write_manifest,
 )
-
-__all__ = [
-    "STAGE_LABELS",
-    "OutputFile",
-    "PipelineResult",
-    "run_hd_pass",
-    "run_pipeline",
-    "sha256_file",
-    "update_captions",
-]
 
 FALLBACK_NAME = "fallback.mp4"
 AUDIO_ONLY_NAME = "audio.m4a"

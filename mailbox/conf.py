@@ -1,0 +1,25 @@
+"""The mailbox's settings, each with its default; override any in Django settings."""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # The promised reply time, and the one for a letter marked 紧急.
+    "MAILBOX_REPLY_HOURS": 24,
+    "MAILBOX_URGENT_REPLY_HOURS": 1,
+    # After an overdue letter moves up a queue, the next queue has this long (紧急: the above).
+    "MAILBOX_ESCALATED_REPLY_HOURS": 8,
+    # A closed conversation is deleted this many days after it was closed.
+    "MAILBOX_RETENTION_DAYS": 180,
+    "MAILBOX_MAX_LETTER_CHARS": 3000,
+    # Reading by reply code: this many failed codes per client network in the window, then 429.
+    "MAILBOX_CODE_FAILURES": 8,
+    "MAILBOX_CODE_WINDOW_SECONDS": 15 * 60,
+    # Sending letters: per client network per hour (a flood must not bury real letters).
+    "MAILBOX_LETTERS_PER_HOUR": 10,
+    # Comma-separated Fernet keys (from the environment, never the database); empty: the demo key.
+    "MAILBOX_ENCRYPTION_KEYS": "",
+}
+
+
+def get(name):
+    return getattr(settings, name, DEFAULTS[name])
