@@ -2,8 +2,10 @@
 district staff), the read log (the bureau), the duty roster, school contacts and canned replies
 (city staff), and the dashboard badge of 紧急 letters waiting in a counsellor's queues."""
 
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
@@ -150,3 +152,9 @@ class UrgentLettersPanel(Component):
 def add_urgent_panel(request, panels):
     if routing.is_counsellor(request.user):
         panels.insert(0, UrgentLettersPanel(request.user))
+
+
+@hooks.register("insert_global_admin_css")
+def mailbox_admin_css():
+    # The queue, the letters and the dashboard badge are styled by classes (the admin's CSP).
+    return format_html('<link rel="stylesheet" href="{}">', static("mailbox/admin.css"))

@@ -17,17 +17,20 @@ from urllib.parse import urlsplit
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 
 # What Wagtail 8's admin still does that a strict policy forbids (wagtail/wagtail#1288 and
-# #7053 track it):
-# - inline <script> in its form widgets and panels (date and time pickers, InlinePanel,
-#   MultipleChooserPanel), so "script-src 'unsafe-inline'";
-# - style attributes in its templates and set by its JavaScript libraries (jQuery UI,
-#   Draftail, the sidebar), so "style-src 'unsafe-inline'";
-# - image previews of files picked for upload and data: icons, so "img-src blob: data:".
-# Only under the admin's own URL prefix, never on public pages.
+# #7053 track it), as its screens showed it in tests/browser/test_admin_csp.py:
+# - inline <script> in its form widgets and panels (date and time pickers in report filters
+#   and page editors, InlinePanel, MultipleChooserPanel): "script-src 'unsafe-inline'";
+# - <style> elements its editor scripts insert (vendor.js, in every page editor):
+#   "style-src 'unsafe-inline'";
+# - the preview of an image chosen for upload, a blob: URL: "img-src blob:".
+# Only under the admin's URL prefix (staff, signed in), never on the pages children read.
 ADMIN_ALLOWANCES = {
     "script-src": [UNSAFE_INLINE],
+    "style-src": [UNSAFE_INLINE],
+    "img-src": ["blob:"],
 }
 ADMIN_PREFIX = "/admin/"
 
@@ -104,13 +107,19 @@ def directives(variables, base_dir):
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, with the admin's allowances under the admin's prefix."""
+    """django-csp's middleware, with the admin's allowances under the admin's prefix.
+
+    The allowances replace their directives' hashes: a browser ignores 'unsafe-inline' in a
+    directive that also lists a hash (the 500 page's style)."""
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if request.path_info.startswith(ADMIN_PREFIX):
-            update = {key: list(value) for key, value in ADMIN_ALLOWANCES.items()}
-            for key, value in (parts.update or {}).items():
-                update[key] = update.get(key, []) + list(value)
-            parts.update = update
+        if not report_only and request.path_info.startswith(ADMIN_PREFIX):
+            base = (parts.config or settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]).copy()
+            base.update(parts.replace or {})
+            replace = dict(parts.replace or {})
+            for directive, allowed in ADMIN_ALLOWANCES.items():
+                kept = [source for source in base.get(directive) or [] if "sha256-" not in source]
+                replace[directive] = kept + allowed
+            parts.replace = replace
         return parts

@@ -21,6 +21,7 @@ from wagtail.models import Site
 import sunshine.settings as sunshine_settings
 from media_pipeline import bundles, storage, tasks
 from media_pipeline.models import VideoAsset
+from sunshine.csp import origin
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -80,8 +81,14 @@ def s3(settings, s3_endpoint, monkeypatch, video_settings):
         if name.startswith("AWS_"):
             setattr(settings, name, value)
     settings.STORAGES = configured["STORAGES"]
+    settings.CONTENT_SECURITY_POLICY = configured["CONTENT_SECURITY_POLICY"]
     settings.SUNSHINE_S3_PART_SIZE = PART
     return client, bucket
+
+
+def policy_of(response):
+    header = response.headers["Content-Security-Policy"]
+    return {name: sources for name, *sources in (part.split() for part in header.split(";"))}
 
 
 def anonymous_status(url):
@@ -124,6 +131,9 @@ def test_a_multipart_upload_resumes_and_the_video_is_published_to_the_bucket(
     assert session["mode"] == "s3" and session["part_count"] == 2
 
     urls = client.post(session["parts_url"], {"parts": [1, 2]}, content_type="application/json")
+    # The admin page's CSP lets the browser send the parts there.
+    allowed = policy_of(client.get("/admin/snippets/media_pipeline/videoasset/add/"))
+    assert origin(urls.json()["urls"]["1"]) in allowed["connect-src"]
     status, _ = put(urls.json()["urls"]["1"], data[:PART])
     assert status == 200
     # The connection drops before part 2. Later (another day, another page load) the browser
@@ -157,6 +167,9 @@ def test_a_multipart_upload_resumes_and_the_video_is_published_to_the_bucket(
     assert head["ContentType"] == "application/vnd.apple.mpegurl"
     assert head["CacheControl"] == "public, max-age=31536000, immutable"
     assert video.master_url == f"https://{CDN}/{video.master_playlist}"
+    played = policy_of(client.get("/"))  # and the pages' CSP lets players fetch from the CDN
+    assert origin(video.master_url) in played["media-src"]
+    assert origin(video.master_url) in played["connect-src"]
     # Players read the renditions without credentials (the CDN does, from the bucket). (The
     # source stays private, outside the public prefixes: moto, unlike S3, lets anyone read an
     # object made by a multipart upload, so that is checked on a stored source below.)

@@ -8,7 +8,7 @@ from django.contrib.staticfiles import finders
 
 from sunshine.staticfiles import ModuleAwareManifestStorage
 
-OUR_MODULES = ("analytics/", "media_pipeline/", "sunshine/")
+OUR_MODULES = ("analytics/", "mailbox/", "media_pipeline/", "sunshine/")
 IMPORT = re.compile(r'^import .* from "([^"]+)";$', re.MULTILINE)
 
 
@@ -43,3 +43,6 @@ def test_modules_import_fingerprinted_modules(tmp_path):
     for name in ("player_source.js", "storyboard.js"):
         hashed = processed[f"media_pipeline/{name}"].split("/")[-1]
         assert f"./{hashed}" in IMPORT.findall(player)
+    crisis = (tmp_path / processed["mailbox/crisis.js"]).read_text()
+    hashed = processed["mailbox/crisis_check.js"].split("/")[-1]
+    assert IMPORT.findall(crisis) == [f"./{hashed}"]

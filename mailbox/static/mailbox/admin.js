@@ -1,9 +1,7 @@
 /* The counsellor's reply box: a canned reply or a lesson link chosen in a list is added to the
  * text at the end (never replacing what was written), then the list goes back to "—". */
-(function () {
-  "use strict";
-  var box = document.getElementById("id_body");
-  if (!box) return;
+const box = document.getElementById("id_body");
+if (box) {
   Array.prototype.forEach.call(document.querySelectorAll("select[data-insert]"), function (select) {
     select.addEventListener("change", function () {
       if (!select.value) return;
@@ -12,4 +10,4 @@
       box.focus();
     });
   });
-}());
+}
