@@ -46,6 +46,19 @@ def play(page, day, viewer, watched=60, district="210102"):
     return token
 
 
+# django-axes (login throttling) has address and user-agent columns of its own. What it is given
+# is a daily-keyed pseudonym and an empty user agent, and its access logs are off
+# (sunshine.roles.throttle); tests/roles/test_login_throttle.py checks what it stores.
+LOGIN_THROTTLE_COLUMNS = {
+    "axes.AccessAttempt.ip_address",
+    "axes.AccessAttempt.user_agent",
+    "axes.AccessLog.ip_address",
+    "axes.AccessLog.user_agent",
+    "axes.AccessFailureLog.ip_address",
+    "axes.AccessFailureLog.user_agent",
+}
+
+
 def test_no_model_of_the_project_has_an_ip_or_user_agent_column():
     offenders = []
     for model in apps.get_models():
@@ -54,7 +67,7 @@ def test_no_model_of_the_project_has_an_ip_or_user_agent_column():
                 continue
             if isinstance(field, models.GenericIPAddressField) or field.name.lower() in IP_LIKE:
                 offenders.append(f"{model._meta.label}.{field.name}")
-    assert offenders == []
+    assert set(offenders) - LOGIN_THROTTLE_COLUMNS == set()
 
 
 def test_no_viewer_table_has_a_name_or_a_link_to_an_account():

@@ -115,3 +115,26 @@ def test_changes_requested_at_review_send_the_lesson_back_unpublished(draft_less
     draft_lesson.refresh_from_db()
     assert state.status == WorkflowState.STATUS_NEEDS_CHANGES
     assert not draft_lesson.live
+
+
+def test_a_database_with_plain_group_steps_gets_review_steps(draft_lesson, people):
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowTask
+
+    from courses.models import ReviewTask
+
+    # As a database made before ReviewTask has it: the workflow with Wagtail's group tasks.
+    old = Workflow.objects.create(name=WORKFLOW_NAME)
+    for sort_order, name in enumerate(["自审", "初审", "复审", "终审"]):
+        task = GroupApprovalTask.objects.create(name=name)
+        WorkflowTask.objects.create(workflow=old, task=task, sort_order=sort_order)
+
+    workflow = ensure_review_workflow(draft_lesson.get_site().root_page)
+
+    assert workflow.pk == old.pk
+    tasks = [task.specific for task in workflow.tasks]
+    assert [type(task) for task in tasks] == [ReviewTask] * 4
+    assert [task.author_check for task in tasks] == [True, False, False, False]
+    # The old steps are retired (Wagtail's own "Moderators approval" task is not ours).
+    steps = GroupApprovalTask.objects.filter(name__in=["自审", "初审", "复审", "终审"])
+    assert not steps.filter(active=True).exclude(pk__in=[task.pk for task in tasks]).exists()
+    assert steps.filter(active=False).count() == 4

@@ -204,3 +204,13 @@ def test_a_district_officer_crawling_the_admin_never_sees_another_district(
     assert any("export=xlsx" in url for url in seen_own)
     statuses = {url: status for url, status, _ in fetched}
     assert statuses[reverse("school:history", args=[other_school.pk])] in (302, 403, 404)
+
+
+def test_city_staff_read_every_districts_entries_in_site_history_and_its_export(
+    client, city_with_two_districts
+):
+    client.force_login(CityStaffFactory())
+    for url in ("/admin/reports/site-history/", *with_exports("/admin/reports/site-history/")):
+        text = text_of(client.get(url))
+        assert "沈河远山中学" in text and "和平晨光小学" in text, url
+        assert "只管沈河的丁" in text, url

@@ -4,7 +4,7 @@ passwords follow Django's validators, and the bureau's initial passwords are rep
 import ipaddress
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
@@ -78,6 +78,7 @@ def test_what_axes_stores_is_neither_the_address_nor_the_user_agent(client):
     assert stored.user_agent == ""
     assert logged_in(attempt(client, "/accounts/login/", teacher.username, PASSWORD))
     assert not AccessLog.objects.exists()
+    assert not AccessFailureLog.objects.exists()
 
 
 def test_city_staff_unlock_an_account_in_the_admin(client):
