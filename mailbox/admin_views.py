@@ -44,6 +44,9 @@ class QueueView(CounsellorOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
     page_title = "心灵信箱：来信队列"
     header_icon = "mail"
 
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": "来信队列"}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tab = self.request.GET.get("tab", "open")
@@ -78,6 +81,13 @@ class LetterView(CounsellorOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self):
         return f"第 {self.kwargs['pk']} 号来信"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("mailbox_admin:index"), "label": "来信队列"},
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     def get(self, request, *args, **kwargs):
         # Opening the letter is reading it: logged, and the writer's messages count as read.
