@@ -1,4 +1,7 @@
-"""The mailbox's settings, each with its default; override any in Django settings."""
+"""The mailbox's settings, each with its default; override any in Django settings or the
+environment (a whole number)."""
+
+import os
 
 from django.conf import settings
 
@@ -20,4 +23,8 @@ DEFAULTS = {
 
 
 def get(name):
-    return getattr(settings, name, DEFAULTS[name])
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    if os.environ.get(name, "").strip().isdigit():
+        return int(os.environ[name])
+    return DEFAULTS[name]

@@ -15,7 +15,7 @@ from sunshine.roles.factories import (
 )
 from sunshine_mailbox import letters
 from sunshine_mailbox.factories import counsellor, letter, teacher_support
-from sunshine_mailbox.models import Level, ReadLog
+from sunshine_mailbox.models import CannedReply, Level, ReadLog
 
 pytestmark = pytest.mark.django_db
 
@@ -194,9 +194,14 @@ def test_a_counsellor_answers_hands_over_and_closes_from_the_admin(client, place
     colleague = counsellor(school=places["school_a"])
     other_school = counsellor(school=places["school_b"])
     conversation, code = letter("我和父母吵架了", school=places["school_a"])
+    CannedReply.objects.create(title="先接住情绪", body="谢谢你愿意写信告诉我。")
+    CannedReply.objects.create(title="给老师的", body="老师您辛苦了。", for_writer="teacher")
     client.force_login(mine)
     url = f"/admin/mailbox/{conversation.pk}/"
-    assert client.get(url).status_code == 200  # read (logged)
+    page = client.get(url)  # read (logged)
+    assert page.status_code == 200
+    assert "谢谢你愿意写信告诉我" in page.content.decode()
+    assert "老师您辛苦了" not in page.content.decode()  # for teachers' letters only
     client.post(url, {"action": "reply", "body": "我听到了，你愿意多说一些吗？"})
     client.post(url, {"action": "handover", "to_user": other_school.pk})
     conversation.refresh_from_db()
