@@ -217,11 +217,16 @@ def statistics_rows(scope):
     """One row per district (all 13, zero-filled; only the officer's for district staff)."""
     from sunshine_mailbox.models import Category
 
-    districts = [scope] if scope is not None else list(District.objects.all())
+    # City staff also see letters whose writer gave no school or district (未知区县).
+    districts = [scope] if scope is not None else [*District.objects.all(), None]
     now = timezone.now()
     rows = []
     for district in districts:
-        letters_here = Conversation.objects.filter(district=district)
+        letters_here = (
+            Conversation.objects.filter(district=district)
+            if district is not None
+            else Conversation.objects.filter(district__isnull=True)
+        )
         totals = letters_here.aggregate(
             letters=Count("pk"),
             urgent=Count("pk", filter=Q(urgent=True)),

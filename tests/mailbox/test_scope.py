@@ -142,7 +142,8 @@ def test_city_staff_see_all_districts_with_small_cells_suppressed(client, city, 
     client.force_login(CityStaffFactory())
     response = statistics(client)
     rows = {row.name: row for row in response.context["object_list"]}
-    assert len(rows) == 13  # every district listed, zero-filled
+    assert len(rows) == 14  # every district listed, zero-filled, and 未知区县
+    assert rows["未知区县"].letters_shown == "<5"  # the one letter without a place
     heping = rows[places["heping"].name]
     # 和平区: 4 school letters + 1 district letter + 1 teacher letter = 6, shown in full.
     assert (heping.letters_shown, heping.teacher_letters) == (6, 1)
