@@ -226,3 +226,20 @@ def test_the_dashboard_shows_urgent_letters_to_their_counsellors(client, places)
     assert "data-mailbox-badge" in html and "data-urgent-count>1<" in html
     client.force_login(CityStaffFactory())
     assert "data-mailbox-badge" not in client.get("/admin/").content.decode()
+
+
+def test_city_staff_set_the_duty_counsellor_from_counsellors_only(client, places):
+    duty = counsellor(district=places["heping"])
+    not_a_counsellor = TeacherFactory()
+    client.force_login(CityStaffFactory())
+    form = client.get("/admin/dutycounsellor/new/").context["form"]
+    offered = set(form.fields["counsellor"].queryset)
+    assert duty in offered and not_a_counsellor not in offered
+    response = client.post(
+        "/admin/dutycounsellor/new/",
+        {"district": places["heping"].pk, "counsellor": duty.pk, "email": ""},
+    )
+    assert response.status_code == 302
+    from sunshine_mailbox.models import DutyCounsellor
+
+    assert DutyCounsellor.objects.get().counsellor == duty
