@@ -44,6 +44,9 @@ class QueueView(CounsellorOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
     page_title = "心灵信箱：来信队列"
     header_icon = "mail"
 
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": "来信队列"}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tab = self.request.GET.get("tab", "open")
@@ -78,6 +81,13 @@ class LetterView(CounsellorOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self):
         return f"第 {self.kwargs['pk']} 号来信"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("mailbox_admin:index"), "label": "来信队列"},
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     def get(self, request, *args, **kwargs):
         # Opening the letter is reading it: logged, and the writer's messages count as read.
@@ -207,11 +217,16 @@ def statistics_rows(scope):
     """One row per district (all 13, zero-filled; only the officer's for district staff)."""
     from sunshine_mailbox.models import Category
 
-    districts = [scope] if scope is not None else list(District.objects.all())
+    # City staff also see letters whose writer gave no school or district (未知区县).
+    districts = [scope] if scope is not None else [*District.objects.all(), None]
     now = timezone.now()
     rows = []
     for district in districts:
-        letters_here = Conversation.objects.filter(district=district)
+        letters_here = (
+            Conversation.objects.filter(district=district)
+            if district is not None
+            else Conversation.objects.filter(district__isnull=True)
+        )
         totals = letters_here.aggregate(
             letters=Count("pk"),
             urgent=Count("pk", filter=Q(urgent=True)),

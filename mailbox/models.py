@@ -253,7 +253,11 @@ class DutyCounsellor(models.Model):
         "directory.District", verbose_name="区县", on_delete=models.CASCADE, related_name="+"
     )
     counsellor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="值班心理教师", on_delete=models.CASCADE
+        settings.AUTH_USER_MODEL,
+        verbose_name="值班心理教师",
+        on_delete=models.CASCADE,
+        # Only 心理教师 accounts are offered (the group name, as sunshine.roles.names has it).
+        limit_choices_to={"groups__name": "心理教师", "is_active": True},
     )
     email = models.EmailField("通知邮箱", blank=True, help_text="留空则使用账号的邮箱。")
 

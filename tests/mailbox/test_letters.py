@@ -313,3 +313,19 @@ def test_a_school_with_no_district_code_still_routes(places):
     lone = SchoolFactory(district=places["shenhe"])
     conversation, _ = letter(school=lone)
     assert conversation.district == places["shenhe"]
+
+
+def test_the_crisis_panel_lists_the_citys_own_crisis_contacts_from_site_settings(client, places):
+    from wagtail.models import Site
+
+    from sunshine_mailbox.models import DEFAULT_CRISIS_CONTACTS, MailboxSettings
+
+    settings_ = MailboxSettings.for_site(Site.objects.get(is_default_site=True))
+    settings_.crisis_contacts = [
+        *DEFAULT_CRISIS_CONTACTS,
+        ("contact", {"name": "本市心理危机干预热线", "number": "024-2345-6789", "note": "24小时"}),
+    ]
+    settings_.save()
+    html = client.get("/mailbox/").content.decode()
+    panel = html[html.index('id="mailbox-crisis"') : html.index("</section>")]
+    assert "本市心理危机干预热线 024-2345-6789" in panel and "12356" in panel

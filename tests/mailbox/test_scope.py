@@ -15,7 +15,7 @@ from sunshine.roles.factories import (
 )
 from sunshine_mailbox import letters
 from sunshine_mailbox.factories import counsellor, letter, teacher_support
-from sunshine_mailbox.models import Level, ReadLog
+from sunshine_mailbox.models import CannedReply, Level, ReadLog
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +142,8 @@ def test_city_staff_see_all_districts_with_small_cells_suppressed(client, city, 
     client.force_login(CityStaffFactory())
     response = statistics(client)
     rows = {row.name: row for row in response.context["object_list"]}
-    assert len(rows) == 13  # every district listed, zero-filled
+    assert len(rows) == 14  # every district listed, zero-filled, and 未知区县
+    assert rows["未知区县"].letters_shown == "<5"  # the one letter without a place
     heping = rows[places["heping"].name]
     # 和平区: 4 school letters + 1 district letter + 1 teacher letter = 6, shown in full.
     assert (heping.letters_shown, heping.teacher_letters) == (6, 1)
@@ -194,9 +195,14 @@ def test_a_counsellor_answers_hands_over_and_closes_from_the_admin(client, place
     colleague = counsellor(school=places["school_a"])
     other_school = counsellor(school=places["school_b"])
     conversation, code = letter("我和父母吵架了", school=places["school_a"])
+    CannedReply.objects.create(title="先接住情绪", body="谢谢你愿意写信告诉我。")
+    CannedReply.objects.create(title="给老师的", body="老师您辛苦了。", for_writer="teacher")
     client.force_login(mine)
     url = f"/admin/mailbox/{conversation.pk}/"
-    assert client.get(url).status_code == 200  # read (logged)
+    page = client.get(url)  # read (logged)
+    assert page.status_code == 200
+    assert "谢谢你愿意写信告诉我" in page.content.decode()
+    assert "老师您辛苦了" not in page.content.decode()  # for teachers' letters only
     client.post(url, {"action": "reply", "body": "我听到了，你愿意多说一些吗？"})
     client.post(url, {"action": "handover", "to_user": other_school.pk})
     conversation.refresh_from_db()
@@ -220,3 +226,20 @@ def test_the_dashboard_shows_urgent_letters_to_their_counsellors(client, places)
     assert "data-mailbox-badge" in html and "data-urgent-count>1<" in html
     client.force_login(CityStaffFactory())
     assert "data-mailbox-badge" not in client.get("/admin/").content.decode()
+
+
+def test_city_staff_set_the_duty_counsellor_from_counsellors_only(client, places):
+    duty = counsellor(district=places["heping"])
+    not_a_counsellor = TeacherFactory()
+    client.force_login(CityStaffFactory())
+    form = client.get("/admin/dutycounsellor/new/").context["form"]
+    offered = set(form.fields["counsellor"].queryset)
+    assert duty in offered and not_a_counsellor not in offered
+    response = client.post(
+        "/admin/dutycounsellor/new/",
+        {"district": places["heping"].pk, "counsellor": duty.pk, "email": ""},
+    )
+    assert response.status_code == 302
+    from sunshine_mailbox.models import DutyCounsellor
+
+    assert DutyCounsellor.objects.get().counsellor == duty

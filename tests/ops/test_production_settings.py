@@ -14,6 +14,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://sunshine:secret@db.internal:5432/sunshine",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "CSRF_TRUSTED_ORIGINS": "https://yangguang.example.edu.cn",
+    # The 心灵信箱's letters are encrypted with the site's own key (the demo key is public).
     "MAILBOX_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
 }
 
@@ -25,6 +26,13 @@ def test_production_refuses_to_start_without_a_secret_key_or_allowed_hosts(missi
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert missing in result.stderr
+
+
+def test_check_deploy_fails_without_the_mailbox_encryption_key(tmp_path):
+    values = {key: value for key, value in PRODUCTION.items() if key != "MAILBOX_ENCRYPTION_KEYS"}
+    result = sunshine("check", "--deploy", env=child_env(SUNSHINE_VAR_DIR=tmp_path, **values))
+    assert result.returncode != 0
+    assert "mailbox.E001" in result.stdout + result.stderr
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
