@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 
-.PHONY: demo test install vendor chromium system-packages lint js-check migrations-check test-sqlite test-postgres bench serve clean
+.PHONY: demo test install vendor chromium system-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
 
 # seed_demo ends by printing the demo logins; serve then prints the address.
 demo: install vendor
@@ -19,7 +19,7 @@ demo: install vendor
 	$(SUNSHINE) seed_demo
 	$(SUNSHINE) serve --host $(HOST) --port $(PORT)
 
-test: install vendor chromium lint js-check migrations-check test-sqlite test-postgres
+test: install vendor chromium lint js-check migrations-check test-sqlite test-postgres api-schema
 
 install: $(VENV)/.installed
 
@@ -75,6 +75,11 @@ test-postgres: install vendor
 		echo "== again on $$DATABASE_URL"; \
 		$(BIN)/pytest $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+# Schemathesis' CLI against a throwaway `sunshine serve` (its own migrated SQLite database and
+# the sample catalogue): every check, valid and invalid data, 0 failures (tests/api_schema).
+api-schema: install
+	env -u DATABASE_URL $(BIN)/python -m tests.api_schema.run
 
 serve: install vendor
 	$(SUNSHINE) serve --host $(HOST) --port $(PORT)

@@ -109,6 +109,8 @@ def validate_beat(item, index=0, *, now=None) -> Beat:
         except TokenError as error:
             raise _Invalid(index, error.code, error.message) from error
         seq = item.get("seq")
+        if seq.__class__ is float and seq.is_integer():
+            seq = int(seq)  # JSON has one number type: 5.0 is the integer 5
         if seq.__class__ is not int:
             raise _Invalid(
                 index,

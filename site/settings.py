@@ -296,6 +296,8 @@ WAGTAILDOCS_EXTENSIONS = [
     "png",
 ]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
+# File names too long for their column or that Windows cannot save are refused, never cut.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "media_pipeline.document_forms.DocumentForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_WORKFLOW_ENABLED = True

@@ -85,6 +85,8 @@ def _attribution_error(data):
 
 def _page_id(data):
     page_id = data.get("page_id")
+    if page_id.__class__ is float and page_id.is_integer():
+        page_id = int(page_id)  # JSON has one number type: 5.0 is the integer 5
     if page_id.__class__ is not int:
         return None, _error(
             400,

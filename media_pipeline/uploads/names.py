@@ -28,11 +28,11 @@ def _has_control_characters(text):
     return any(unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS for char in text)
 
 
-def filename_error(filename):
+def filename_error(filename, max_length=MAX_FILENAME_LENGTH):
     """A Chinese reason to refuse this file name, or None."""
-    if len(filename) > MAX_FILENAME_LENGTH:
+    if len(filename) > max_length:
         return (
-            f"文件名太长（{len(filename)} 个字符），最多 {MAX_FILENAME_LENGTH} 个字符，"
+            f"文件名太长（{len(filename)} 个字符），最多 {max_length} 个字符，"
             "请把文件改个短一些的名字再上传。"
         )
     if _has_control_characters(filename):
