@@ -7,33 +7,49 @@ from django.core.exceptions import ImproperlyConfigured
 from sunshine_mailbox import checks, crypto
 
 
-def test_production_without_a_key_fails_the_check_and_refuses_to_encrypt(settings, monkeypatch):
+@pytest.fixture
+def keys(settings, monkeypatch):
+    """Sets the site's keys: the environment variable and the setting read from it (so the
+    test holds whichever of the two the key is looked up in)."""
+
+    def use(value):
+        if value is None:
+            monkeypatch.delenv(crypto.ENV_VAR, raising=False)
+            value = ""
+        else:
+            monkeypatch.setenv(crypto.ENV_VAR, value)
+        setattr(settings, crypto.ENV_VAR, value)
+
+    return use
+
+
+def test_production_without_a_key_fails_the_check_and_refuses_to_encrypt(settings, keys):
     settings.PRODUCTION = True
-    monkeypatch.delenv(crypto.ENV_VAR, raising=False)
+    keys(None)
     assert [error.id for error in checks.encryption_key_configured()] == ["mailbox.E001"]
     with pytest.raises(ImproperlyConfigured):
         crypto.encrypt("你好")
-    monkeypatch.setenv(crypto.ENV_VAR, "not-a-key")
+    keys("not-a-key")
     assert [error.id for error in checks.encryption_key_configured()] == ["mailbox.E002"]
-    monkeypatch.setenv(crypto.ENV_VAR, Fernet.generate_key().decode())
+    keys(Fernet.generate_key().decode())
     assert checks.encryption_key_configured() == []
 
 
-def test_a_key_from_the_environment_encrypts_and_an_old_one_still_decrypts(monkeypatch):
+def test_a_key_from_the_environment_encrypts_and_an_old_one_still_decrypts(keys):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    monkeypatch.setenv(crypto.ENV_VAR, old)
+    keys(old)
     written_before = crypto.encrypt("旧密钥写的信")
     assert Fernet(old.encode()).decrypt(written_before.encode()).decode() == "旧密钥写的信"
-    monkeypatch.setenv(crypto.ENV_VAR, f"{new},{old}")
+    keys(f"{new},{old}")
     assert crypto.decrypt(written_before) == "旧密钥写的信"
     written_after = crypto.encrypt("新密钥写的信")
     assert Fernet(new.encode()).decrypt(written_after.encode()).decode() == "新密钥写的信"
-    monkeypatch.setenv(crypto.ENV_VAR, new)
+    keys(new)
     assert "无法解密" in crypto.decrypt(written_before)  # a clear note, not a 500
 
 
-def test_without_a_key_development_uses_the_labelled_demo_key(settings, monkeypatch):
+def test_without_a_key_development_uses_the_labelled_demo_key(settings, keys):
     settings.PRODUCTION = False
-    monkeypatch.delenv(crypto.ENV_VAR, raising=False)
+    keys(None)
     token = crypto.encrypt("演示")
     assert Fernet(crypto.demo_key()).decrypt(token.encode()).decode() == "演示"
