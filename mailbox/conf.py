@@ -1,5 +1,5 @@
 """The mailbox's settings, each with its default; override any in Django settings (the
-environment sets MAILBOX_ENCRYPTION_KEYS through sunshine.environment)."""
+environment sets them through sunshine.environment)."""
 
 from sunshine.app_settings import AppSettings
 

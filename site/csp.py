@@ -76,6 +76,11 @@ def media_origins(variables):
     return list(dict.fromkeys(item for item in found if item))
 
 
+# Pages rendered without static files or template tags: the server error and the database-away
+# page (sunshine.unavailable), which must look right when nothing else works.
+STANDALONE_PAGES = ("500.html", "503.html")
+
+
 def inline_style_hashes(*templates):
     """'sha256-…' sources for the <style> blocks of pages rendered without static files (the
     500 page), so that they keep their look under "style-src 'self'"."""
@@ -92,7 +97,7 @@ def directives(variables, base_dir):
     return {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, *inline_style_hashes(base_dir / "templates" / "500.html")],
+        "style-src": [SELF, *inline_style_hashes(*(base_dir / "templates" / name for name in STANDALONE_PAGES))],
         "img-src": [SELF, "data:", *media],
         # hls.js plays through MediaSource (blob: URLs) and fetches playlists and segments.
         "media-src": [SELF, "blob:", *media],

@@ -89,10 +89,10 @@ VARIABLES = [
     Variable("SECURE_HSTS_SECONDS", "`31536000`", int, default=31536000),
     Variable("SECURE_HSTS_PRELOAD", "off", boolean, default=False),
     Variable("LOG_LEVEL", "`INFO`", default="INFO"),
-    Variable("WEB_CONCURRENCY", "CPU cores", int),  # read by `sunshine serve`
     Variable("TRUSTED_PROXIES", "—", items, default=()),
     Variable("LOGIN_FAILURE_LIMIT", "`5`", int, default=5),
     Variable("LOGIN_LOCKOUT_MINUTES", "`15`", int, default=15),
+    Variable("WEB_CONCURRENCY", "CPU cores", int),  # read by `sunshine serve`
     Variable("CSP_MEDIA_ORIGINS", "—", items),  # sunshine.csp: beside the storage's own origins
     Variable("EMAIL_BACKEND", "SMTP in production, the console otherwise"),
     Variable("EMAIL_HOST", "`localhost`", default="localhost"),
@@ -105,7 +105,14 @@ VARIABLES = [
         "`阳光课堂 <noreply@localhost>`",
         default="阳光课堂 <noreply@localhost>",
     ),
-    _app("mailbox", "MAILBOX_ENCRYPTION_KEYS", "a demo key (production: required)"),
+    _app("sunshine_mailbox", "MAILBOX_ENCRYPTION_KEYS", "a demo key (production: required)"),
+    _app("sunshine_mailbox", "MAILBOX_REPLY_HOURS", "`24`", int),
+    _app("sunshine_mailbox", "MAILBOX_URGENT_REPLY_HOURS", "`1`", int),
+    _app("sunshine_mailbox", "MAILBOX_ESCALATED_REPLY_HOURS", "`8`", int),
+    _app("sunshine_mailbox", "MAILBOX_RETENTION_DAYS", "`180`", int),
+    _app("sunshine_mailbox", "MAILBOX_CODE_FAILURES", "`30`", int),
+    _app("sunshine_mailbox", "MAILBOX_CODE_WINDOW_SECONDS", "`900`", int),
+    _app("sunshine_mailbox", "MAILBOX_LETTERS_PER_HOUR", "`120`", int),
     _app("sunshine.directory", "SUNSHINE_ADMIN_TEACHER_IMPORT_MAX_ROWS", "`100`", int),
     _app("media_pipeline", "SUNSHINE_VIDEO_MAX_UPLOAD_SIZE", "20 GiB", int),
     _app("media_pipeline", "SUNSHINE_UPLOAD_CHUNK_SIZE", "8 MiB", int),

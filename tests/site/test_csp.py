@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sunshine.csp import directives, media_origins
+from sunshine.csp import STANDALONE_PAGES, directives, media_origins
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,9 @@ def test_the_admin_gets_wagtails_allowances_and_nothing_more(client, admin_user)
     assert policy(client.get("/admin/"))["script-src"] == ["'self'", "'unsafe-inline'"]
 
 
-def test_the_error_page_keeps_its_own_style():
-    html = (TEMPLATES / "500.html").read_text()
+@pytest.mark.parametrize("name", STANDALONE_PAGES)
+def test_the_error_pages_keep_their_own_style(name):
+    html = (TEMPLATES / name).read_text()
     (style,) = re.findall(r"<style>(.*?)</style>", html, re.S)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in directives({}, Path(settings.BASE_DIR))["style-src"]
@@ -103,5 +104,5 @@ def test_no_template_of_ours_has_inline_script_or_style():
             assert "src=" in attrs and not body.strip(), f"inline script in {path}"
         assert not re.search(r"\son[a-z]+=", html), f"event handler attribute in {path}"
         assert not re.search(r"\sstyle=", html), f"style attribute in {path}"
-        if path.name != "500.html":  # rendered without static files; its style is hashed
+        if path.name not in STANDALONE_PAGES:  # rendered without static files; style hashed
             assert "<style" not in html, f"inline style in {path}"

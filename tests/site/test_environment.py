@@ -14,7 +14,7 @@ from sunshine import environment
 from sunshine import settings as sunshine_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
-CODE = ["site", "courses", "media_pipeline", "analytics"]
+CODE = ["site", "courses", "media_pipeline", "analytics", "mailbox"]
 # Reading the environment for something that is not configuration: which settings module a
 # command uses, and the PATH handed on to ffmpeg's own environment.
 NOT_CONFIGURATION = [
