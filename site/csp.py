@@ -97,7 +97,10 @@ def directives(variables, base_dir):
     return {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, *inline_style_hashes(*(base_dir / "templates" / name for name in STANDALONE_PAGES))],
+        "style-src": [
+            SELF,
+            *inline_style_hashes(*(base_dir / "templates" / n for n in STANDALONE_PAGES)),
+        ],
         "img-src": [SELF, "data:", *media],
         # hls.js plays through MediaSource (blob: URLs) and fetches playlists and segments.
         "media-src": [SELF, "blob:", *media],
