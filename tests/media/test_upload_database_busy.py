@@ -20,21 +20,38 @@ def uploader(client, editor, settings, task_queue):
 
 
 @pytest.fixture
-def another_connection_reading_the_videos():
-    """A second connection to the same SQLite database, in the middle of reading the videos'
-    table: SQLite refuses to write to that table until it has finished ("database table is
-    locked"), as it refuses a writer while another process writes under load."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's own lock; the PostgreSQL case is the server test (tests/ops)")
-    other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None)
-    other.execute("BEGIN")
-    other.execute("SELECT count(*) FROM media_pipeline_videoasset").fetchall()
-    yield other
+def another_connection_holding_the_videos():
+    """A second connection to the same database, holding the videos' table: SQLite refuses to
+    write to it until that connection is done ("database table is locked"), as it refuses a
+    writer while another process writes under load; PostgreSQL makes the writer wait, here at
+    most half a second (lock_timeout), as a server under load would time it out. Yields the
+    function that lets go."""
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None)
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM media_pipeline_videoasset").fetchall()
+        yield lambda: other.execute("COMMIT")
+        other.close()
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+    )
+    other.execute("LOCK TABLE media_pipeline_videoasset IN ACCESS EXCLUSIVE MODE")
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '500ms'")
+    yield other.commit
     other.close()
 
 
 def test_a_busy_database_at_upload_complete_is_a_503_to_retry(
-    uploader, another_connection_reading_the_videos
+    uploader, another_connection_holding_the_videos
 ):
     session = start(uploader).json()
     assert send(uploader, session, VIDEO, 0).status_code == 200
@@ -47,7 +64,7 @@ def test_a_busy_database_at_upload_complete_is_a_503_to_retry(
         "code": "unavailable",
         "message": "服务暂时繁忙或无法连接数据库，请稍后重试",
     }
-    another_connection_reading_the_videos.execute("COMMIT")
+    another_connection_holding_the_videos()
 
     retry = uploader.post(session["complete_url"])
 
