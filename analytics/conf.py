@@ -29,8 +29,14 @@ DEFAULTS = {
     # A campaign's salt (and its viewer table) is deleted this long after the campaign ends,
     # or as soon as its report is marked final.
     "ANALYTICS_CAMPAIGN_GRACE_DAYS": 30,
-    # watched_s may exceed the wall-clock time since the start by this much (clock skew, buffering).
-    "ANALYTICS_CLAMP_SLACK_SECONDS": 30,
+    # A view is earned in real time: credited watch time is at most this many times the time
+    # the server has seen pass since the play started (a child may play at 2×). The factor also
+    # covers the start request's latency: a phone that began counting a few seconds before its
+    # token was issued has those seconds credited as soon as as many have passed on the server.
+    "ANALYTICS_REALTIME_FACTOR": 2,
+    # Seconds credited on top of that, whatever the time (0: none; a fixed slack is what let a
+    # single beat claiming 30 s count at once).
+    "ANALYTICS_CLAMP_SLACK_SECONDS": 0,
     "ANALYTICS_MAX_BATCH": 50,
     "ANALYTICS_MAX_BODY_BYTES": 64 * 1024,
     # Dirty plays rolled up per transaction.

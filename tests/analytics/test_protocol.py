@@ -18,7 +18,7 @@ from analytics.protocol import (
     validate_beat,
 )
 from analytics.stores import ReachQuery
-from tests.analytics.conftest import beat, flush, make_token
+from tests.analytics.conftest import aged, beat, flush, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +104,45 @@ def test_an_expired_token_is_refused(site):
 def test_watched_time_is_clamped_to_the_time_since_the_start(site):
     token = make_token(site.lessons[0])
     clamped = validate_beat(item(token.value, 3, 1200, max_pos=900), now=token.issued_at + 60)
-    assert clamped.watched_s == 60 + 30  # elapsed plus the slack
+    assert clamped.watched_s == 2 * 60  # at most 2× playback of what the server saw pass
     assert clamped.max_pos_s == 600  # never past the end
+
+
+def test_a_beat_claiming_30_seconds_one_second_after_the_start_credits_two(site):
+    token = make_token(site.lessons[0])
+    early = validate_beat(item(token.value, 1, 30), now=token.issued_at + 1)
+    assert early.watched_s == 2 and not early.counted
+    assert not validate_beat(item(token.value, 1, 30), now=token.issued_at + 4.9).counted
+    # The rest is credited once the time has really passed (beats are cumulative).
+    later = validate_beat(item(token.value, 2, 30), now=token.issued_at + 15)
+    assert later.watched_s == 30 and later.counted
+
+
+def test_an_instant_completion_claim_is_clamped_and_does_not_count(site):
+    token = make_token(site.lessons[0])
+    claim = validate_beat(item(token.value, 1, 600, duration=600), now=token.issued_at)
+    assert (claim.watched_s, claim.counted, claim.completed) == (0, False, False)
+
+
+def test_a_play_cannot_count_before_its_time_has_passed(client, site, sql_store):
+    started = start(client, site.lessons[0])
+    # The bot's trick: one beat claiming the whole lesson, sent as text/plain like sendBeacon.
+    body = json.dumps(item(started["token"], 1, 600, duration=600))
+    assert post(client, "plays/beat", body, content_type="text/plain").status_code == 204
+    flush()
+    play = Play.objects.get()
+    assert play.watched_s <= 4 and not play.counted and not play.completed
+    assert sum(row.views for row in sql_store.reach(ReachQuery(), ())) == 0
+
+
+def test_an_honest_text_plain_beat_counts_once_the_time_has_passed(client, site, sql_store):
+    # A play started 20 s ago (its token issued then) beating through sendBeacon.
+    token = make_token(site.lessons[0], now=time.time() - 20)
+    body = json.dumps(item(token.value, 1, 18))
+    assert post(client, "plays/beat", body, content_type="text/plain").status_code == 204
+    flush()
+    (row,) = sql_store.reach(ReachQuery(), ())
+    assert (row.views, row.watch_seconds) == (1, 18)
 
 
 def test_the_server_knows_the_videos_duration_and_the_client_cannot_shorten_it(site):
@@ -131,7 +168,7 @@ def test_a_short_clip_counts_at_half_its_length_before_rounding(site):
 
 
 def test_duplicates_and_any_order_give_the_same_play(client, site, sql_store):
-    data = start(client, site.lessons[0])
+    data = {"token": aged(start(client, site.lessons[0])["token"])}  # started a minute ago
     beats = [item(data["token"], seq, min(seq * 4, 28), max_pos=seq * 5) for seq in range(1, 9)]
     stream = beats + beats[2:5]  # retries
     random.Random(7).shuffle(stream)
@@ -160,7 +197,7 @@ def test_the_merge_is_the_maximum_of_each_field(site):
 
 
 def test_send_beacon_text_plain_bodies_are_accepted(client, site):
-    data = start(client, site.lessons[0])
+    data = {"token": aged(start(client, site.lessons[0])["token"])}
     body = json.dumps([item(data["token"], 1, 12)])
     response = post(client, "plays/beat", body, content_type="text/plain;charset=UTF-8")
     assert response.status_code == 204
@@ -169,7 +206,7 @@ def test_send_beacon_text_plain_bodies_are_accepted(client, site):
 
 
 def test_a_batch_with_a_bad_item_keeps_the_good_ones(client, site):
-    data = start(client, site.lessons[0])
+    data = {"token": aged(start(client, site.lessons[0])["token"])}
     good = item(data["token"], 1, 15)
     response = post(
         client,
