@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from analytics.api import beacon
 from analytics.content import VIA_VALUES
 from analytics.protocol import MAX_DURATION_S, MAX_SEQ, MAX_WATCHED_S
+from analytics.viewers import PATTERN as VIEWER_PATTERN
 
 router = Router(tags=["beacon"])
 MAX_PAGE_ID = 2**31 - 1
@@ -27,6 +28,10 @@ class PlayStartOut(Schema):
     beat_interval: int
     district: str
     school_id: int
+    viewer: str | None = Field(
+        None,
+        description="本站签发的访客编号（请求未带 viewer 时才返回）；存入 localStorage 下次带上",
+    )
 
 
 class ItemResult(Schema):
@@ -66,13 +71,16 @@ PLAY_START = _schema(
     {
         "page_id": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_ID},
         "viewer": {
-            "type": "string",
-            "pattern": "^[A-Za-z0-9_-]{8,64}$",
-            "description": "浏览器生成的随机编号（localStorage `sunshine:viewer`）",
+            "type": ["string", "null"],
+            "pattern": VIEWER_PATTERN.pattern,
+            "description": (
+                "本站签发的访客编号（localStorage `sunshine:viewer`）；没有时不带或为 null，"
+                "响应中返回新签发的编号。伪造或自行生成的编号返回 400 invalid_viewer"
+            ),
         },
         **ATTRIBUTION_PROPERTIES,
     },
-    ["page_id", "viewer"],
+    ["page_id"],
 )
 BEAT = _schema(
     {

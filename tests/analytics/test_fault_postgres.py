@@ -274,8 +274,7 @@ def test_a_database_that_crashes_mid_stream_loses_no_acknowledged_beat(
     def start_play(n):
         return post(
             api + "plays",
-            {"page_id": pages[n % 4].pk, "viewer": f"device-{n:08d}",
-             "district": ["210102", "210103", "210104"][n % 3]},
+            {"page_id": pages[n % 4].pk, "district": ["210102", "210103", "210104"][n % 3]},
         )  # fmt: skip
 
     started = [start_play(n) for n in range(12)]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core import signing
 
-from analytics import privacy, tokens
+from analytics import privacy, tokens, viewers
 from analytics.models import DailyPageView, Play
 from analytics.protocol import (
     BeatRejected,
@@ -32,8 +32,10 @@ def post(client, path, body, content_type="application/json", **extra):
     )
 
 
-def start(client, lesson, viewer="device-abcdef01", **attribution):
-    response = post(client, "plays", {"page_id": lesson.pk, "viewer": viewer, **attribution})
+def start(client, lesson, viewer=None, **attribution):
+    """Starts a play; without `viewer` the server mints one (returned as data["viewer"])."""
+    body = {"page_id": lesson.pk, **({"viewer": viewer} if viewer else {}), **attribution}
+    response = post(client, "plays", body)
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -283,7 +285,7 @@ def test_beats_carry_the_next_interval_in_a_header(client, site):
 def test_crawlers_are_not_counted(client, site):
     response = client.post(
         "/api/v1/plays",
-        json.dumps({"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"}),
+        json.dumps({"page_id": site.lessons[0].pk}),
         content_type="application/json",
         HTTP_USER_AGENT="Mozilla/5.0 (compatible; Baiduspider/2.0)",
     )
@@ -295,7 +297,7 @@ def test_editors_previewing_a_lesson_are_not_counted(client, site):
     from sunshine.roles.factories import EditorFactory
 
     client.force_login(EditorFactory())
-    response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"})
+    response = post(client, "plays", {"page_id": site.lessons[0].pk})
     assert response.status_code == 202 and response.json()["code"] == "ignored_staff"
     response = post(client, "pageviews", {"page_id": site.privacy.pk})
     assert response.status_code == 202
@@ -303,13 +305,65 @@ def test_editors_previewing_a_lesson_are_not_counted(client, site):
 
 
 def test_pages_without_a_video_cannot_start_a_play(client, site):
-    response = post(client, "plays", {"page_id": site.privacy.pk, "viewer": "device-abcdef01"})
+    response = post(client, "plays", {"page_id": site.privacy.pk})
     assert response.status_code == 400
     assert response.json()["code"] == "not_a_video_page"
-    response = post(client, "plays", {"page_id": 999_999, "viewer": "device-abcdef01"})
+    response = post(client, "plays", {"page_id": 999_999})
     assert response.status_code == 404
     response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": "x"})
     assert response.json()["code"] == "invalid_viewer"
+
+
+def test_viewer_ids_are_minted_and_signed_by_the_server(client, site):
+    first = start(client, site.lessons[0])
+    viewer = first["viewer"]
+    assert viewers.verify(viewer)  # signed by us
+    again = start(client, site.lessons[1], viewer=viewer)
+    assert "viewer" not in again  # kept by the browser, not minted again
+    # The same browser is the same viewer: the day's pseudonym is the same.
+    assert tokens.verify(again["token"]).day_viewer == tokens.verify(first["token"]).day_viewer
+    assert start(client, site.lessons[0])["viewer"] != viewer  # every mint is a new id
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "device-abcdef01",  # what the browser used to make up itself
+        "Zm9yZ2VkLXZpZXdlci1pZDE:" + "A" * 43,  # a made-up signature
+        "wrong",
+        "",
+    ],
+)
+def test_forged_viewer_ids_are_refused(client, site, forged):
+    response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": forged})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_viewer" and "签发" in response.json()["message"]
+    assert not Play.objects.exists()
+
+
+def test_an_edited_or_foreign_viewer_id_is_refused(client, site):
+    viewer = start(client, site.lessons[0])["viewer"]
+    random_part, signature = viewer.split(":")
+    edited = ("A" if random_part[0] != "A" else "B") + random_part[1:] + ":" + signature
+    foreign = signing.Signer(key="another-site", salt=viewers.SIGNING_SALT).sign(random_part)
+    for value in (edited, foreign):
+        response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": value})
+        assert response.status_code == 400 and response.json()["code"] == "invalid_viewer"
+
+
+def test_a_signed_in_teacher_stays_their_account(client, site):
+    from sunshine.directory.factories import UserProfileFactory
+
+    profile = UserProfileFactory()
+    client.force_login(profile.user)
+    data = start(client, site.lessons[0])
+    assert "viewer" not in data  # nothing minted for an account
+    token = tokens.verify(data["token"])
+    secret = privacy.day_salt(token.day)
+    assert token.day_viewer == privacy.pseudonym(secret, f"user:{profile.user.pk}")
+    # Even with a browser id in the request, the account is the viewer.
+    other = start(client, site.lessons[1], viewer=viewers.mint())
+    assert tokens.verify(other["token"]).day_viewer == token.day_viewer
 
 
 def test_attribution_comes_from_the_share_link_codes_checked_against_the_directory(client, site):

@@ -155,7 +155,7 @@ def test_an_unavailable_store_keeps_the_spools_place(site, tmp_path, sql_store):
 def test_by_default_a_beat_is_spooled_and_fed_to_the_store_by_the_flusher(client, site):
     response = client.post(
         "/api/v1/plays",
-        json.dumps({"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"}),
+        json.dumps({"page_id": site.lessons[0].pk}),
         content_type="application/json",
     )
     token = aged(response.json()["token"])  # started a minute ago
@@ -180,7 +180,7 @@ def test_in_direct_mode_any_store_failure_spools_the_beat(client, site, settings
     settings.ANALYTICS_INGEST = "direct"
     response = client.post(
         "/api/v1/plays",
-        json.dumps({"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"}),
+        json.dumps({"page_id": site.lessons[0].pk}),
         content_type="application/json",
     )
     token = aged(response.json()["token"])  # started a minute ago
