@@ -88,9 +88,7 @@ def test_nothing_we_store_contains_the_ip_or_the_user_agent(client, site, settin
     common = {"REMOTE_ADDR": IP, "HTTP_USER_AGENT": UA, "HTTP_X_FORWARDED_FOR": IP}
     response = client.post(
         "/api/v1/plays",
-        json.dumps(
-            {"page_id": site.lessons[0].pk, "district": "210102"}
-        ),
+        json.dumps({"page_id": site.lessons[0].pk, "district": "210102"}),
         content_type="application/json",
         **common,
     )
