@@ -63,6 +63,17 @@ DEFAULTS = {
     # Pages, schools and campaigns looked up at play start are reused for this long; when the
     # database is down, the last answer is used for up to a day.
     "ANALYTICS_LOOKUP_SECONDS": 60,
+    # Admission limits per client network per window (analytics.admission; 0 = no limit). A
+    # school computer room behind one NAT address (60 children starting at once) counts in
+    # full; in any 60 s one network adds at most two windows' worth of views and viewers.
+    "ANALYTICS_ADMISSION_PLAY_STARTS": 60,
+    "ANALYTICS_ADMISSION_VIEWER_IDS": 60,
+    "ANALYTICS_ADMISSION_PAGE_VIEWS": 300,
+    # Beats per play per window (an honest player sends about four a minute).
+    "ANALYTICS_ADMISSION_BEATS_PER_PLAY": 20,
+    "ANALYTICS_ADMISSION_WINDOW_SECONDS": 60,
+    # The Django cache holding the counters: Redis in production, shared by the app servers.
+    "ANALYTICS_ADMISSION_CACHE": "default",
     # A font file with Chinese glyphs for the QR posters. Empty: a system CJK font.
     "ANALYTICS_POSTER_FONT": "",
 }

@@ -139,6 +139,12 @@ VARIABLES = [
     _app("analytics", "ANALYTICS_SPOOL_DIR", "`var/analytics-spool`"),
     _app("analytics", "ANALYTICS_SPOOL_SEGMENT_BYTES", "16 MiB", int),
     _app("analytics", "ANALYTICS_POSTER_FONT", "a system CJK font"),
+    _app("analytics", "ANALYTICS_ADMISSION_PLAY_STARTS", "`60`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_VIEWER_IDS", "`60`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_PAGE_VIEWS", "`300`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_BEATS_PER_PLAY", "`20`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_WINDOW_SECONDS", "`60`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_CACHE", "`default`"),
 ]
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 

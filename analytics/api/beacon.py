@@ -12,11 +12,12 @@ is fully accepted gets 204 and no body; X-Beat-Interval says when to send the ne
 import json
 import logging
 import time
+from collections import Counter
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from analytics import conf, content, ingest, privacy, tokens, viewers
+from analytics import admission, conf, content, ingest, privacy, tokens, viewers
 from analytics.privacy import DATABASE_DOWN
 from analytics.protocol import BeatRejected, validate_beat
 
@@ -72,6 +73,17 @@ def read_json(request):
         return None, _error(400, "malformed_json", "请求体不是有效的 JSON")
     except RecursionError:  # nesting deeper than the parser's stack: no beacon sends that
         return None, _error(400, "too_deeply_nested", "请求体的 JSON 嵌套层数过多")
+
+
+def _too_many(refusal):
+    """429: this network (or this play) sent more than a computer room would; come back later."""
+    response = _error(
+        429,
+        "too_many_requests",
+        f"来自同一网络的请求过多，请约 {refusal.retry_after} 秒后再试（已记录的进度不会丢失）",
+    )
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _attribution_error(data):
@@ -135,7 +147,10 @@ def start_play(request):
         if privacy.is_staff_viewer(request):
             return _json(IGNORED_STAFF, status=202)
         minted = None
-        if data.get("viewer") is None and privacy.signed_in_viewer(request) is None:
+        mint = data.get("viewer") is None and privacy.signed_in_viewer(request) is None
+        if refusal := admission.check_request(request, "play", *(["viewer"] if mint else [])):
+            return _too_many(refusal)
+        if mint:
             # A browser without an id gets one now, with its first play (one request, not two).
             minted = viewers.mint()
             viewer_id = privacy.viewer_id_for(request, minted)
@@ -199,6 +214,9 @@ def beat(request):
             beats.append(validate_beat(item, index, now=now))
         except BeatRejected as refusal:
             rejected.append(refusal.error)
+    per_play = Counter(beat.token.play_id for beat in beats)
+    if per_play and (refusal := admission.check_beats(per_play, now=now)):
+        return _too_many(refusal)  # nothing taken: the player keeps the beats and resends
     if beats:
         try:
             ingest.get_committer().submit(beats)
@@ -228,6 +246,8 @@ def page_view(request):
     try:
         if privacy.is_staff_viewer(request):
             return _json(IGNORED_STAFF, status=202)
+        if refusal := admission.check_request(request, "pageview"):
+            return _too_many(refusal)
         if content.describe(page_id) is None:
             return _error(404, "page_not_found", "没有这个页面，或页面尚未发布")
         count_view(

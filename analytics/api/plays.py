@@ -127,10 +127,14 @@ def _body(schema, description):
         404: Error,
         413: Error,
         415: Error,
+        429: Error,
         503: Error,
     },
     summary="开始一次播放，返回签名的播放凭证",
-    description="自动程序和工作人员（编辑、审核、教育局人员）的预览返回 202，不计入统计。",
+    description=(
+        "自动程序和工作人员（编辑、审核、教育局人员）的预览返回 202，不计入统计。"
+        "同一网络每分钟开始播放、领取访客编号的次数有上限，超过时返回 429 和 Retry-After。"
+    ),
     openapi_extra=_body(PLAY_START, "开始播放"),
 )
 def start_play(request):
@@ -146,6 +150,7 @@ def start_play(request):
         413: Error,
         415: Error,
         422: BeatOut,
+        429: Error,
         503: Error,
     },
     summary="上报播放进度（单条或批量）",
@@ -171,6 +176,7 @@ def beat(request):
         404: Error,
         413: Error,
         415: Error,
+        429: Error,
         503: Error,
     },
     summary="记录一次页面浏览（没有视频的页面）",
