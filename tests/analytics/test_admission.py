@@ -201,3 +201,50 @@ def test_no_client_address_is_stored_cached_or_logged(client, site, settings, ca
     assert "admission" in kept and not any(s in kept for s in secrets)
     assert tokens.verify(token).play_id  # (the token itself carries no address either)
     assert not any(s in token for s in secrets)
+
+
+@pytest.fixture
+def redis_counters(settings):
+    """The counters in Redis, as in production (db 11 of the local server, this test's own)."""
+    import redis
+
+    location = "redis://127.0.0.1:6379/11"
+    try:
+        redis.Redis.from_url(location).ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379")
+    settings.CACHES = {
+        **settings.CACHES,
+        "admission": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": "test-admission",
+        },
+    }
+    settings.ANALYTICS_ADMISSION_CACHE = "admission"
+    caches["admission"].clear()
+    yield redis.Redis.from_url(location)
+    caches["admission"].clear()
+
+
+def test_in_redis_the_limit_holds_and_the_keys_carry_no_address(client, site, redis_counters):
+    answers = [start(client, site.lessons[0]) for _ in range(61)]
+    assert [a.status_code for a in answers] == [201] * 60 + [429]
+    keys = [key.decode() for key in redis_counters.keys("*")]
+    assert keys and all("admission" in key for key in keys)
+    assert not any(ROOM in key for key in keys)
+    assert all(0 < redis_counters.ttl(key) <= 120 for key in keys)  # they expire
+
+
+def test_a_cache_that_fails_admits_rather_than_stops_counting(client, site, settings):
+    from django.test import override_settings
+
+    broken = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+    }
+    # Only for the requests: the fixtures' teardown clears every cache, this one included.
+    with override_settings(
+        CACHES={**settings.CACHES, "admission": broken}, ANALYTICS_ADMISSION_CACHE="admission"
+    ):
+        assert start(client, site.lessons[0]).status_code == 201
