@@ -1,8 +1,9 @@
 """Admission limits per client network: what one script behind one address can add is bounded.
 
 Play starts, viewer-id minting and page views are counted per client network per minute, and
-beats per play per minute. The limits let a school computer room behind one NAT address count
-in full (60 children starting at once) and stay far below what a script does: in any 60 s a
+the requests carrying a play's beats per play per minute. The limits let a school computer
+room behind one NAT address count in full (60 children starting at once) and stay far below
+what a script does: in any 60 s a
 network gets at most two windows' worth of play starts and new viewer ids, so at most 120 views
 and 120 viewers (a view also needs the server to have seen its time pass, analytics.protocol).
 
@@ -115,11 +116,11 @@ def check_request(request, *kinds, now=None) -> Refusal | None:
     return max(refusals, key=lambda r: r.retry_after) if refusals else None
 
 
-def check_beats(play_counts: dict, *, now=None) -> Refusal | None:
-    """`play_counts`: {play_id: beats of it in this request}. A play over its limit refuses
-    the request (an honest player sends four a minute; nothing is lost, beats are cumulative)."""
-    refusals = [
-        check("beat", play_id.hex, now=now, amount=count) for play_id, count in play_counts.items()
-    ]
+def check_beats(play_ids, *, now=None) -> Refusal | None:
+    """`play_ids`: the plays whose beats this request carries. Each counts once per request,
+    however many of its beats it carries: a phone back online sends its whole queue at once
+    and must get through. A play over its limit refuses the request (an honest player sends
+    about four a minute; nothing is lost, beats are cumulative and the player resends)."""
+    refusals = [check("beat", play_id.hex, now=now) for play_id in play_ids]
     refusals = [r for r in refusals if r is not None]
     return max(refusals, key=lambda r: r.retry_after) if refusals else None

@@ -69,7 +69,8 @@ DEFAULTS = {
     "ANALYTICS_ADMISSION_PLAY_STARTS": 60,
     "ANALYTICS_ADMISSION_VIEWER_IDS": 60,
     "ANALYTICS_ADMISSION_PAGE_VIEWS": 300,
-    # Beats per play per window (an honest player sends about four a minute).
+    # Requests carrying a play's beats, per play per window (an honest player sends about four
+    # a minute; a phone back online sends its whole queue in one request, which counts once).
     "ANALYTICS_ADMISSION_BEATS_PER_PLAY": 20,
     "ANALYTICS_ADMISSION_WINDOW_SECONDS": 60,
     # The Django cache holding the counters: Redis in production, shared by the app servers.

@@ -12,7 +12,6 @@ is fully accepted gets 204 and no body; X-Beat-Interval says when to send the ne
 import json
 import logging
 import time
-from collections import Counter
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -214,8 +213,8 @@ def beat(request):
             beats.append(validate_beat(item, index, now=now))
         except BeatRejected as refusal:
             rejected.append(refusal.error)
-    per_play = Counter(beat.token.play_id for beat in beats)
-    if per_play and (refusal := admission.check_beats(per_play, now=now)):
+    plays = {beat.token.play_id for beat in beats}
+    if plays and (refusal := admission.check_beats(plays, now=now)):
         return _too_many(refusal)  # nothing taken: the player keeps the beats and resends
     if beats:
         try:
