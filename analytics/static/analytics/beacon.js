@@ -10,13 +10,7 @@
 // the lesson in the same tab on the same day, continues the same play ("sunshine:plays" in
 // sessionStorage) instead of counting a second view; unless the child has since told us where
 // they are (a share link, a poster, the picker): that play starts afresh, counted there.
-import {
-  beatInterval,
-  createBeatQueue,
-  createBeatSender,
-  retryAfter,
-  safeStorage,
-} from "./beat_queue.js";
+import * as beats from "./beat_queue.js";
 
 // A module has no document.currentScript: the beacon's tag is the one with data-api.
 const script = document.querySelector("script[data-api][src*='beacon']");
@@ -38,8 +32,8 @@ function storageOf(name) {
     return null;
   }
 }
-const local = safeStorage(storageOf("localStorage"));
-const session = safeStorage(storageOf("sessionStorage"));
+const local = beats.safeStorage(storageOf("localStorage"));
+const session = beats.safeStorage(storageOf("sessionStorage"));
 
 // The viewer id is minted and signed by the server (a play start without one gets one back):
 // kept here as it was given. Anything else (an id this browser made up before) is not sent.
@@ -95,7 +89,7 @@ function post(path, body, keepalive) {
 }
 
 function setBeatInterval(seconds) {
-  const next = beatInterval(seconds, interval);
+  const next = beats.beatInterval(seconds, interval);
   if (next !== interval) {
     interval = next;
     schedule();
@@ -103,8 +97,8 @@ function setBeatInterval(seconds) {
 }
 const answered = (response) => setBeatInterval(response.headers.get("X-Beat-Interval"));
 
-const queue = createBeatQueue(storageOf("localStorage"));
-const sender = createBeatSender({
+const queue = beats.createBeatQueue(storageOf("localStorage"));
+const sender = beats.createBeatSender({
   queue,
   post,
   sendBeacon: navigator.sendBeacon ? (url, body) => navigator.sendBeacon(url, body) : null,
@@ -238,7 +232,7 @@ class Tracker {
       .then((response) => {
         answered(response);
         if (response.status === 429) {
-          startsBlockedUntil = Date.now() + retryAfter(response.headers.get("Retry-After"));
+          startsBlockedUntil = Date.now() + beats.retryAfter(response.headers.get("Retry-After"));
           return null;
         }
         if (response.status === 400) {
