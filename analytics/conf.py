@@ -29,8 +29,14 @@ DEFAULTS = {
     # A campaign's salt (and its viewer table) is deleted this long after the campaign ends,
     # or as soon as its report is marked final.
     "ANALYTICS_CAMPAIGN_GRACE_DAYS": 30,
-    # watched_s may exceed the wall-clock time since the start by this much (clock skew, buffering).
-    "ANALYTICS_CLAMP_SLACK_SECONDS": 30,
+    # A view is earned in real time: credited watch time is at most this many times the time
+    # the server has seen pass since the play started (a child may play at 2×). The factor also
+    # covers the start request's latency: a phone that began counting a few seconds before its
+    # token was issued has those seconds credited as soon as as many have passed on the server.
+    "ANALYTICS_REALTIME_FACTOR": 2,
+    # Seconds credited on top of that, whatever the time (0: none; a fixed slack is what let a
+    # single beat claiming 30 s count at once).
+    "ANALYTICS_CLAMP_SLACK_SECONDS": 0,
     "ANALYTICS_MAX_BATCH": 50,
     "ANALYTICS_MAX_BODY_BYTES": 64 * 1024,
     # Dirty plays rolled up per transaction.
@@ -57,6 +63,18 @@ DEFAULTS = {
     # Pages, schools and campaigns looked up at play start are reused for this long; when the
     # database is down, the last answer is used for up to a day.
     "ANALYTICS_LOOKUP_SECONDS": 60,
+    # Admission limits per client network per window (analytics.admission; 0 = no limit). A
+    # school computer room behind one NAT address (60 children starting at once) counts in
+    # full; in any 60 s one network adds at most two windows' worth of views and viewers.
+    "ANALYTICS_ADMISSION_PLAY_STARTS": 60,
+    "ANALYTICS_ADMISSION_VIEWER_IDS": 60,
+    "ANALYTICS_ADMISSION_PAGE_VIEWS": 300,
+    # Requests carrying a play's beats, per play per window (an honest player sends about four
+    # a minute; a phone back online sends its whole queue in one request, which counts once).
+    "ANALYTICS_ADMISSION_BEATS_PER_PLAY": 20,
+    "ANALYTICS_ADMISSION_WINDOW_SECONDS": 60,
+    # The Django cache holding the counters: Redis in production, shared by the app servers.
+    "ANALYTICS_ADMISSION_CACHE": "default",
     # A font file with Chinese glyphs for the QR posters. Empty: a system CJK font.
     "ANALYTICS_POSTER_FONT": "",
 }

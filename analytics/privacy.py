@@ -149,17 +149,23 @@ def pseudonym(secret: bytes, viewer_id: str) -> int:
     return value or 1  # 0 means "no pseudonym" in our tables
 
 
-VIEWER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-def viewer_id_for(request, client_viewer_id) -> str | None:
-    """A signed-in user's id wins; otherwise the random id the browser keeps in localStorage."""
+def signed_in_viewer(request) -> str | None:
+    """`user:<pk>` for a signed-in account (a teacher), else None."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    if isinstance(client_viewer_id, str) and VIEWER_ID_PATTERN.match(client_viewer_id):
-        return f"device:{client_viewer_id}"
     return None
+
+
+def viewer_id_for(request, client_viewer_id) -> str | None:
+    """A signed-in user's id wins; otherwise the id we minted and signed for this browser
+    (analytics.viewers), which it keeps in localStorage. None for an id we did not issue."""
+    from analytics import viewers
+
+    if user_viewer := signed_in_viewer(request):
+        return user_viewer
+    random_part = viewers.verify(client_viewer_id)
+    return f"device:{random_part}" if random_part else None
 
 
 def is_staff_viewer(request) -> bool:

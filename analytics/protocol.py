@@ -3,8 +3,11 @@
 A beat is a cumulative snapshot `{token, seq, watched_s, max_pos_s, duration_s}`. The state of a
 play is the maximum of each field over all its beats, so duplicates, retries and any order give
 the same state. When a beat is received it is clamped: the duration is the video's own (carried
-in the token) when we know it, the position never passes the end, and watched_s is at most the
-wall-clock time since the start plus some slack, and at most a few times the duration.
+in the token) when we know it, the position never passes the end, and watched_s is at most
+twice the time the server has seen pass since the start (ANALYTICS_REALTIME_FACTOR: a view is
+earned in real time, a beat claiming 30 s one second after the start credits 2 s), and at most
+a few times the duration. Beats are cumulative, so what an early beat could not be credited
+yet is credited by a later one once the time has passed.
 
 Whether the play counts (watched ≥ min(10 s, half the duration)) and whether it is complete
 (watched ≥ 90 %) is decided on the received numbers before they are rounded to whole seconds,
@@ -129,10 +132,14 @@ def validate_beat(item, index=0, *, now=None) -> Beat:
 
 def clamp(token, seq, watched, max_pos, duration, *, now: float) -> Beat:
     """The beat as we believe it: the known duration, no position past the end, no more watched
-    than the time since the start (plus slack) nor more than a few times the video."""
+    than the server has seen pass (at up to 2× speed) nor more than a few times the video.
+    `counted` and `completed` are then judged on this credited time, not on the claim."""
     if token.duration_s:
         duration = token.duration_s  # the client's figure could make a 10-second look complete
-    limit = max(0.0, now - token.issued_at) + conf.get("ANALYTICS_CLAMP_SLACK_SECONDS")
+    elapsed = max(0.0, now - token.issued_at)
+    limit = conf.get("ANALYTICS_REALTIME_FACTOR") * elapsed + conf.get(
+        "ANALYTICS_CLAMP_SLACK_SECONDS"
+    )
     if duration:
         limit = min(limit, conf.get("ANALYTICS_MAX_WATCH_FACTOR") * duration)
         max_pos = min(max_pos, duration)

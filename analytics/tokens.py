@@ -11,6 +11,7 @@ tokens it verified recently (an LRU of token string → PlayToken; expiry is sti
 every beat).
 """
 
+import math
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -121,7 +122,8 @@ process_state.register(
 
 
 def issue(*, now=None, **fields) -> PlayToken:
-    issued = int(now if now is not None else time.time())
+    # Rounded up: the time since the start is never overestimated (credited time depends on it).
+    issued = math.ceil(now if now is not None else time.time())
     token = PlayToken(
         play_id=fields.pop("play_id", None) or uuid.uuid4(),
         issued_at=issued,

@@ -131,7 +131,8 @@ VARIABLES = [
     _app("analytics", "ANALYTICS_LATE_BEAT_HOURS", "`48`", int),
     _app("analytics", "ANALYTICS_RAW_RETENTION_DAYS", "`30`", int),
     _app("analytics", "ANALYTICS_CAMPAIGN_GRACE_DAYS", "`30`", int),
-    _app("analytics", "ANALYTICS_CLAMP_SLACK_SECONDS", "`30`", int),
+    _app("analytics", "ANALYTICS_REALTIME_FACTOR", "`2`", float),
+    _app("analytics", "ANALYTICS_CLAMP_SLACK_SECONDS", "`0`", int),
     _app("analytics", "ANALYTICS_MAX_WATCH_FACTOR", "`3`", int),
     _app("analytics", "ANALYTICS_MAX_BATCH", "`50`", int),
     _app("analytics", "ANALYTICS_MAX_BODY_BYTES", "`65536`", int),
@@ -145,6 +146,12 @@ VARIABLES = [
     _app("analytics", "ANALYTICS_SPOOL_DIR", "`var/analytics-spool`"),
     _app("analytics", "ANALYTICS_SPOOL_SEGMENT_BYTES", "16 MiB", int),
     _app("analytics", "ANALYTICS_POSTER_FONT", "a system CJK font"),
+    _app("analytics", "ANALYTICS_ADMISSION_PLAY_STARTS", "`60`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_VIEWER_IDS", "`60`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_PAGE_VIEWS", "`300`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_BEATS_PER_PLAY", "`20`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_WINDOW_SECONDS", "`60`", int),
+    _app("analytics", "ANALYTICS_ADMISSION_CACHE", "`default`"),
 ]
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 

@@ -16,7 +16,7 @@ import time
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from analytics import conf, content, ingest, privacy, tokens
+from analytics import admission, conf, content, ingest, privacy, tokens, viewers
 from analytics.privacy import DATABASE_DOWN
 from analytics.protocol import BeatRejected, validate_beat
 
@@ -27,6 +27,7 @@ IGNORED_BOT = {"code": "ignored_bot", "message": "自动程序的访问不计入
 IGNORED_STAFF = {"code": "ignored_staff", "message": "工作人员预览不计入统计"}
 UNAVAILABLE = "统计服务暂时不可用，请稍后重试"
 RETRY_AFTER_SECONDS = 30
+INVALID_VIEWER = "访客编号无效（不是本站签发的）：请不带 viewer 重新开始播放，以领取新的编号"
 
 
 def _json(data, status=200, interval=None):
@@ -71,6 +72,17 @@ def read_json(request):
         return None, _error(400, "malformed_json", "请求体不是有效的 JSON")
     except RecursionError:  # nesting deeper than the parser's stack: no beacon sends that
         return None, _error(400, "too_deeply_nested", "请求体的 JSON 嵌套层数过多")
+
+
+def _too_many(refusal):
+    """429: this network (or this play) sent more than a computer room would; come back later."""
+    response = _error(
+        429,
+        "too_many_requests",
+        f"来自同一网络的请求过多，请约 {refusal.retry_after} 秒后再试（已记录的进度不会丢失）",
+    )
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _attribution_error(data):
@@ -135,9 +147,18 @@ def start_play(request):
     try:
         if privacy.is_staff_viewer(request):
             return _json(IGNORED_STAFF, status=202)
-        viewer_id = privacy.viewer_id_for(request, data.get("viewer"))
+        minted = None
+        mint = data.get("viewer") is None and privacy.signed_in_viewer(request) is None
+        if refusal := admission.check_request(request, "play", *(["viewer"] if mint else [])):
+            return _too_many(refusal)
+        if mint:
+            # A browser without an id gets one now, with its first play (one request, not two).
+            minted = viewers.mint()
+            viewer_id = privacy.viewer_id_for(request, minted)
+        else:
+            viewer_id = privacy.viewer_id_for(request, data.get("viewer"))
         if viewer_id is None:
-            return _error(400, "invalid_viewer", "字段 viewer 应为 8–64 位字母、数字、-或_")
+            return _error(400, "invalid_viewer", INVALID_VIEWER)
         described = content.describe(page_id)
         if described is None:
             return _error(404, "page_not_found", "没有这个页面，或页面尚未发布")
@@ -159,6 +180,7 @@ def start_play(request):
             "beat_interval": interval,
             "district": token.district,
             "school_id": token.school_id,
+            **({"viewer": minted} if minted else {}),
         },
         status=201,
         interval=interval,
@@ -193,6 +215,9 @@ def beat(request):
             beats.append(validate_beat(item, index, now=now))
         except BeatRejected as refusal:
             rejected.append(refusal.error)
+    plays = {beat.token.play_id for beat in beats}
+    if plays and (refusal := admission.check_beats(plays, now=now)):
+        return _too_many(refusal)  # nothing taken: the player keeps the beats and resends
     if beats:
         try:
             ingest.get_committer().submit(beats)
@@ -222,6 +247,8 @@ def page_view(request):
     try:
         if privacy.is_staff_viewer(request):
             return _json(IGNORED_STAFF, status=202)
+        if refusal := admission.check_request(request, "pageview"):
+            return _too_many(refusal)
         if content.describe(page_id) is None:
             return _error(404, "page_not_found", "没有这个页面，或页面尚未发布")
         count_view(

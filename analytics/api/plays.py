@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from analytics.api import beacon
 from analytics.content import VIA_VALUES
 from analytics.protocol import MAX_DURATION_S, MAX_SEQ, MAX_WATCHED_S
+from analytics.viewers import PATTERN as VIEWER_PATTERN
 
 router = Router(tags=["beacon"])
 MAX_PAGE_ID = 2**31 - 1
@@ -27,6 +28,10 @@ class PlayStartOut(Schema):
     beat_interval: int
     district: str
     school_id: int
+    viewer: str | None = Field(
+        None,
+        description="本站签发的访客编号（请求未带 viewer 时才返回）；存入 localStorage 下次带上",
+    )
 
 
 class ItemResult(Schema):
@@ -66,13 +71,16 @@ PLAY_START = _schema(
     {
         "page_id": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_ID},
         "viewer": {
-            "type": "string",
-            "pattern": "^[A-Za-z0-9_-]{8,64}$",
-            "description": "浏览器生成的随机编号（localStorage `sunshine:viewer`）",
+            "type": ["string", "null"],
+            "pattern": VIEWER_PATTERN.pattern,
+            "description": (
+                "本站签发的访客编号（localStorage `sunshine:viewer`）；没有时不带或为 null，"
+                "响应中返回新签发的编号。伪造或自行生成的编号返回 400 invalid_viewer"
+            ),
         },
         **ATTRIBUTION_PROPERTIES,
     },
-    ["page_id", "viewer"],
+    ["page_id"],
 )
 BEAT = _schema(
     {
@@ -119,10 +127,14 @@ def _body(schema, description):
         404: Error,
         413: Error,
         415: Error,
+        429: Error,
         503: Error,
     },
     summary="开始一次播放，返回签名的播放凭证",
-    description="自动程序和工作人员（编辑、审核、教育局人员）的预览返回 202，不计入统计。",
+    description=(
+        "自动程序和工作人员（编辑、审核、教育局人员）的预览返回 202，不计入统计。"
+        "同一网络每分钟开始播放、领取访客编号的次数有上限，超过时返回 429 和 Retry-After。"
+    ),
     openapi_extra=_body(PLAY_START, "开始播放"),
 )
 def start_play(request):
@@ -138,6 +150,7 @@ def start_play(request):
         413: Error,
         415: Error,
         422: BeatOut,
+        429: Error,
         503: Error,
     },
     summary="上报播放进度（单条或批量）",
@@ -163,6 +176,7 @@ def beat(request):
         404: Error,
         413: Error,
         415: Error,
+        429: Error,
         503: Error,
     },
     summary="记录一次页面浏览（没有视频的页面）",

@@ -83,3 +83,15 @@ def beat(token, seq, watched, duration=600, max_pos=None):
 
 def new_play_id():
     return uuid.uuid4()
+
+
+def aged(value, seconds=60):
+    """The same play's token as if its start had been `seconds` ago: a view is earned in real
+    time, so a test that beats at once would otherwise be credited almost nothing."""
+    token = tokens.verify(value)
+    fields = {
+        name: getattr(token, name)
+        for name in tokens.FIELDS
+        if name not in ("issued_at", "expires_at")
+    }
+    return tokens.issue(now=token.issued_at - seconds, **fields).value

@@ -173,3 +173,70 @@ def queries(site, campaign, schools):
         (ReachQuery(schools=(schools[0][0],), date_to=DAYS[0]), ("lesson",), False),
         (ReachQuery(districts=("",)), ("day", "track"), True),
     ]
+
+
+def honest_stream(pages, schools, seed=7, viewers=30) -> Stream:
+    """Real players, timed: what the beacon sends and when the server receives it.
+
+    Each play's token is issued when the server answers its start; the phone began counting a
+    moment earlier (the start request's latency, up to 2 s on a weak network). It beats every
+    15 s while it plays, once more when the page is hidden (sendBeacon), may be reloaded and
+    resumed with the same token after a pause, plays at 1× or at 2× (then without latency: a
+    resumed play whose token was already there). Beats arrive once or twice, in any order, some
+    of them hours late from the phone's localStorage queue.
+
+    `arrivals` are the beats as the server credits them (validate_beat at their arrival time),
+    `beats` what the players really watched: an honest stream must give the same reports."""
+    from analytics.protocol import validate_beat
+
+    rng = random.Random(seed)
+    received, beats, devices = [], [], {}
+    for v in range(viewers):
+        viewer = f"device-{v:08d}"
+        school_id, district = rng.choice([*schools, (0, rng.choice(DISTRICTS))])
+        for day in DAYS:
+            for _ in range(rng.randint(0, 3)):
+                page = rng.choice(pages)
+                noon = datetime.combine(day, time(10 + rng.randint(0, 10)), tzinfo=privacy.SHANGHAI)
+                issued = noon.timestamp() + rng.randint(0, 3000)
+                token = tokens.start(
+                    content.describe(page.pk),
+                    Attribution(district, school_id, "link"),
+                    viewer,
+                    now=issued,
+                )
+                devices[token.play_id] = viewer
+                duration = token.duration_s or rng.choice([600, 600, 8, 19])
+                rate = rng.choice([1, 1, 1, 2])
+                latency = 0.0 if rate == 2 else rng.uniform(0, 2)
+                playing = rng.choice([3, 6, 9, 12, 14, 45, 300, 700])  # seconds of wall time
+                playing = min(playing, duration / rate)  # the video ends
+                reload_at = rng.choice([None, None, rng.uniform(0, playing)])
+                gap = rng.uniform(5, 600) if reload_at is not None else 0.0
+                moments = [*range(15, int(playing) + 1, 15), playing]
+                if reload_at is not None:
+                    moments.append(reload_at)  # the page is hidden before the reload
+                if rng.random() < 0.3:
+                    moments.append(min(1.0, playing))  # paused after a second (or sooner)
+                moments = sorted(set(moments))
+                for seq, played in enumerate(moments, start=1):
+                    watched = round(rate * played, 1)
+                    position = min(watched, duration)
+                    # Server time since the token: the phone counted `latency` before it,
+                    # and a reload's pause adds time without watching.
+                    resumed = reload_at is not None and played > reload_at
+                    elapsed = played - latency + (gap if resumed else 0.0)
+                    item = {
+                        "token": token.value,
+                        "seq": seq,
+                        "watched_s": watched,
+                        "max_pos_s": position,
+                        "duration_s": duration,
+                    }
+                    beats.append(make_beat(token, seq, watched, position, duration))
+                    for _ in range(rng.choice([1, 1, 1, 2])):  # retried, or resent on pagehide
+                        late = rng.choice([0.05, 0.3, 2, 30, 3600 * rng.uniform(1, 30)])
+                        received.append((item, issued + max(elapsed, 0.0) + late))
+    rng.shuffle(received)
+    arrivals = [validate_beat(item, now=moment) for item, moment in received]
+    return Stream(arrivals, beats, devices)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core import signing
 
-from analytics import privacy, tokens
+from analytics import privacy, tokens, viewers
 from analytics.models import DailyPageView, Play
 from analytics.protocol import (
     BeatRejected,
@@ -18,7 +18,7 @@ from analytics.protocol import (
     validate_beat,
 )
 from analytics.stores import ReachQuery
-from tests.analytics.conftest import beat, flush, make_token
+from tests.analytics.conftest import aged, beat, flush, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +32,10 @@ def post(client, path, body, content_type="application/json", **extra):
     )
 
 
-def start(client, lesson, viewer="device-abcdef01", **attribution):
-    response = post(client, "plays", {"page_id": lesson.pk, "viewer": viewer, **attribution})
+def start(client, lesson, viewer=None, **attribution):
+    """Starts a play; without `viewer` the server mints one (returned as data["viewer"])."""
+    body = {"page_id": lesson.pk, **({"viewer": viewer} if viewer else {}), **attribution}
+    response = post(client, "plays", body)
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -104,8 +106,45 @@ def test_an_expired_token_is_refused(site):
 def test_watched_time_is_clamped_to_the_time_since_the_start(site):
     token = make_token(site.lessons[0])
     clamped = validate_beat(item(token.value, 3, 1200, max_pos=900), now=token.issued_at + 60)
-    assert clamped.watched_s == 60 + 30  # elapsed plus the slack
+    assert clamped.watched_s == 2 * 60  # at most 2× playback of what the server saw pass
     assert clamped.max_pos_s == 600  # never past the end
+
+
+def test_a_beat_claiming_30_seconds_one_second_after_the_start_credits_two(site):
+    token = make_token(site.lessons[0])
+    early = validate_beat(item(token.value, 1, 30), now=token.issued_at + 1)
+    assert early.watched_s == 2 and not early.counted
+    assert not validate_beat(item(token.value, 1, 30), now=token.issued_at + 4.9).counted
+    # The rest is credited once the time has really passed (beats are cumulative).
+    later = validate_beat(item(token.value, 2, 30), now=token.issued_at + 15)
+    assert later.watched_s == 30 and later.counted
+
+
+def test_an_instant_completion_claim_is_clamped_and_does_not_count(site):
+    token = make_token(site.lessons[0])
+    claim = validate_beat(item(token.value, 1, 600, duration=600), now=token.issued_at)
+    assert (claim.watched_s, claim.counted, claim.completed) == (0, False, False)
+
+
+def test_a_play_cannot_count_before_its_time_has_passed(client, site, sql_store):
+    started = start(client, site.lessons[0])
+    # The bot's trick: one beat claiming the whole lesson, sent as text/plain like sendBeacon.
+    body = json.dumps(item(started["token"], 1, 600, duration=600))
+    assert post(client, "plays/beat", body, content_type="text/plain").status_code == 204
+    flush()
+    play = Play.objects.get()
+    assert play.watched_s <= 4 and not play.counted and not play.completed
+    assert sum(row.views for row in sql_store.reach(ReachQuery(), ())) == 0
+
+
+def test_an_honest_text_plain_beat_counts_once_the_time_has_passed(client, site, sql_store):
+    # A play started 20 s ago (its token issued then) beating through sendBeacon.
+    token = make_token(site.lessons[0], now=time.time() - 20)
+    body = json.dumps(item(token.value, 1, 18))
+    assert post(client, "plays/beat", body, content_type="text/plain").status_code == 204
+    flush()
+    (row,) = sql_store.reach(ReachQuery(), ())
+    assert (row.views, row.watch_seconds) == (1, 18)
 
 
 def test_the_server_knows_the_videos_duration_and_the_client_cannot_shorten_it(site):
@@ -131,7 +170,7 @@ def test_a_short_clip_counts_at_half_its_length_before_rounding(site):
 
 
 def test_duplicates_and_any_order_give_the_same_play(client, site, sql_store):
-    data = start(client, site.lessons[0])
+    data = {"token": aged(start(client, site.lessons[0])["token"])}  # started a minute ago
     beats = [item(data["token"], seq, min(seq * 4, 28), max_pos=seq * 5) for seq in range(1, 9)]
     stream = beats + beats[2:5]  # retries
     random.Random(7).shuffle(stream)
@@ -160,7 +199,7 @@ def test_the_merge_is_the_maximum_of_each_field(site):
 
 
 def test_send_beacon_text_plain_bodies_are_accepted(client, site):
-    data = start(client, site.lessons[0])
+    data = {"token": aged(start(client, site.lessons[0])["token"])}
     body = json.dumps([item(data["token"], 1, 12)])
     response = post(client, "plays/beat", body, content_type="text/plain;charset=UTF-8")
     assert response.status_code == 204
@@ -169,7 +208,7 @@ def test_send_beacon_text_plain_bodies_are_accepted(client, site):
 
 
 def test_a_batch_with_a_bad_item_keeps_the_good_ones(client, site):
-    data = start(client, site.lessons[0])
+    data = {"token": aged(start(client, site.lessons[0])["token"])}
     good = item(data["token"], 1, 15)
     response = post(
         client,
@@ -246,7 +285,7 @@ def test_beats_carry_the_next_interval_in_a_header(client, site):
 def test_crawlers_are_not_counted(client, site):
     response = client.post(
         "/api/v1/plays",
-        json.dumps({"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"}),
+        json.dumps({"page_id": site.lessons[0].pk}),
         content_type="application/json",
         HTTP_USER_AGENT="Mozilla/5.0 (compatible; Baiduspider/2.0)",
     )
@@ -258,7 +297,7 @@ def test_editors_previewing_a_lesson_are_not_counted(client, site):
     from sunshine.roles.factories import EditorFactory
 
     client.force_login(EditorFactory())
-    response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"})
+    response = post(client, "plays", {"page_id": site.lessons[0].pk})
     assert response.status_code == 202 and response.json()["code"] == "ignored_staff"
     response = post(client, "pageviews", {"page_id": site.privacy.pk})
     assert response.status_code == 202
@@ -266,13 +305,65 @@ def test_editors_previewing_a_lesson_are_not_counted(client, site):
 
 
 def test_pages_without_a_video_cannot_start_a_play(client, site):
-    response = post(client, "plays", {"page_id": site.privacy.pk, "viewer": "device-abcdef01"})
+    response = post(client, "plays", {"page_id": site.privacy.pk})
     assert response.status_code == 400
     assert response.json()["code"] == "not_a_video_page"
-    response = post(client, "plays", {"page_id": 999_999, "viewer": "device-abcdef01"})
+    response = post(client, "plays", {"page_id": 999_999})
     assert response.status_code == 404
     response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": "x"})
     assert response.json()["code"] == "invalid_viewer"
+
+
+def test_viewer_ids_are_minted_and_signed_by_the_server(client, site):
+    first = start(client, site.lessons[0])
+    viewer = first["viewer"]
+    assert viewers.verify(viewer)  # signed by us
+    again = start(client, site.lessons[1], viewer=viewer)
+    assert "viewer" not in again  # kept by the browser, not minted again
+    # The same browser is the same viewer: the day's pseudonym is the same.
+    assert tokens.verify(again["token"]).day_viewer == tokens.verify(first["token"]).day_viewer
+    assert start(client, site.lessons[0])["viewer"] != viewer  # every mint is a new id
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "device-abcdef01",  # what the browser used to make up itself
+        "Zm9yZ2VkLXZpZXdlci1pZDE:" + "A" * 43,  # a made-up signature
+        "wrong",
+        "",
+    ],
+)
+def test_forged_viewer_ids_are_refused(client, site, forged):
+    response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": forged})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_viewer" and "签发" in response.json()["message"]
+    assert not Play.objects.exists()
+
+
+def test_an_edited_or_foreign_viewer_id_is_refused(client, site):
+    viewer = start(client, site.lessons[0])["viewer"]
+    random_part, signature = viewer.split(":")
+    edited = ("A" if random_part[0] != "A" else "B") + random_part[1:] + ":" + signature
+    foreign = signing.Signer(key="another-site", salt=viewers.SIGNING_SALT).sign(random_part)
+    for value in (edited, foreign):
+        response = post(client, "plays", {"page_id": site.lessons[0].pk, "viewer": value})
+        assert response.status_code == 400 and response.json()["code"] == "invalid_viewer"
+
+
+def test_a_signed_in_teacher_stays_their_account(client, site):
+    from sunshine.directory.factories import UserProfileFactory
+
+    profile = UserProfileFactory()
+    client.force_login(profile.user)
+    data = start(client, site.lessons[0])
+    assert "viewer" not in data  # nothing minted for an account
+    token = tokens.verify(data["token"])
+    secret = privacy.day_salt(token.day)
+    assert token.day_viewer == privacy.pseudonym(secret, f"user:{profile.user.pk}")
+    # Even with a browser id in the request, the account is the viewer.
+    other = start(client, site.lessons[1], viewer=viewers.mint())
+    assert tokens.verify(other["token"]).day_viewer == token.day_viewer
 
 
 def test_attribution_comes_from_the_share_link_codes_checked_against_the_directory(client, site):

@@ -4,6 +4,7 @@ in effect, whatever happens to the store, the disk or the process in between."""
 import json
 import os
 import threading
+import time
 
 import pytest
 from django.db import OperationalError
@@ -14,7 +15,7 @@ from analytics.models import Play
 from analytics.protocol import beat_to_line
 from analytics.spool import Spool
 from analytics.stores import ReachQuery, get_store
-from tests.analytics.conftest import beat, flush, make_token
+from tests.analytics.conftest import aged, beat, flush, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -154,10 +155,10 @@ def test_an_unavailable_store_keeps_the_spools_place(site, tmp_path, sql_store):
 def test_by_default_a_beat_is_spooled_and_fed_to_the_store_by_the_flusher(client, site):
     response = client.post(
         "/api/v1/plays",
-        json.dumps({"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"}),
+        json.dumps({"page_id": site.lessons[0].pk}),
         content_type="application/json",
     )
-    token = response.json()["token"]
+    token = aged(response.json()["token"])  # started a minute ago
     for seq in (1, 2, 2):
         body = {
             "token": token,
@@ -179,10 +180,10 @@ def test_in_direct_mode_any_store_failure_spools_the_beat(client, site, settings
     settings.ANALYTICS_INGEST = "direct"
     response = client.post(
         "/api/v1/plays",
-        json.dumps({"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"}),
+        json.dumps({"page_id": site.lessons[0].pk}),
         content_type="application/json",
     )
-    token = response.json()["token"]
+    token = aged(response.json()["token"])  # started a minute ago
     store = get_store()
 
     def broken(beats):
@@ -208,7 +209,7 @@ def test_in_direct_mode_any_store_failure_spools_the_beat(client, site, settings
 
 
 def test_when_the_spool_cannot_be_written_the_store_takes_the_beat(client, site, monkeypatch):
-    token = make_token(site.lessons[0])
+    token = make_token(site.lessons[0], now=time.time() - 60)
     body = {"token": token.value, "seq": 1, "watched_s": 20, "max_pos_s": 20, "duration_s": 600}
 
     def disk_full(beats):

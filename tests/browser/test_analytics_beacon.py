@@ -120,3 +120,52 @@ def test_playing_a_lesson_counts_one_view_however_the_phone_behaves(
     get_store().flush()
     rows = get_store().reach(ReachQuery(districts=("210102",)), ("district",))
     assert [(r.key, r.views, r.viewers) for r in rows] == [(("210102",), 1, 1)]
+
+
+def test_a_phone_told_to_wait_waits_then_counts_with_the_id_the_server_gave(
+    live_server, phone, lesson_with_video, settings
+):
+    import json
+    import time
+    import urllib.request
+
+    from analytics import viewers
+
+    # The computer room's address has used up this window's play starts (one, for the test).
+    settings.ANALYTICS_ADMISSION_WINDOW_SECONDS = 4
+    settings.ANALYTICS_ADMISSION_PLAY_STARTS = 1
+    time.sleep(4 - time.time() % 4 + 0.2)  # at the start of a window
+    other = urllib.request.Request(
+        live_server.url + "/api/v1/plays",
+        json.dumps({"page_id": lesson_with_video.pk}).encode(),
+        {"Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (Android) Chrome/120"},
+    )
+    assert urllib.request.urlopen(other).status == 201
+    starts = []
+    phone.on("request", lambda r: starts.append(r) if r.url.endswith("/api/v1/plays") else None)
+    phone.goto(live_server.url + lesson_with_video.url)
+    phone.wait_for_selector(".sunshine-player video")
+    with phone.expect_response(lambda r: r.url.endswith("/api/v1/plays")) as refused:
+        phone.evaluate(PLAY_FROM_START)
+    assert refused.value.status == 429 and "请求过多" in refused.value.json()["message"]
+    wait = int(refused.value.headers["retry-after"])
+    assert 1 <= wait <= 4
+    # Played again at once: the phone does not ask before Retry-After.
+    phone.evaluate(PAUSE)
+    phone.evaluate(PLAY_FROM_START)
+    phone.wait_for_timeout(300)
+    assert len(starts) == 1 and not Play.objects.exists()
+    phone.wait_for_timeout(wait * 1000 + 300)
+    # Then it starts (from the clip's end, or from the next play), once, and is counted.
+    phone.evaluate(PAUSE)
+    phone.evaluate(PLAY_FROM_START)
+    phone.wait_for_function(
+        "() => (document.querySelector('[data-analytics-play]') || {}).getAttribute"
+        " && document.querySelector('[data-analytics-play]').getAttribute('data-analytics-play')"
+    )
+    assert len(starts) == 2
+    answer = starts[1].response()
+    assert answer.status == 201
+    minted = answer.json()["viewer"]
+    assert viewers.verify(minted)
+    assert phone.evaluate("() => localStorage.getItem('sunshine:viewer')") == minted

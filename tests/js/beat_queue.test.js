@@ -10,6 +10,7 @@ import {
   beatInterval,
   createBeatQueue,
   createBeatSender,
+  retryAfter,
 } from "../../analytics/static/analytics/beat_queue.js";
 import { MemoryStorage } from "./memory_storage.js";
 
@@ -239,5 +240,61 @@ describe("the beat interval the server asks for", () => {
     for (const bad of ["4", "601", "", null, "abc", "-30"]) {
       assert.equal(beatInterval(bad, 15000), 15000, String(bad));
     }
+  });
+});
+
+describe("when the server says too many requests (429)", () => {
+  // A server that answers 429 with Retry-After: 30 first, then 204.
+  function limited() {
+    const calls = [];
+    const statuses = [429, 204];
+    const post = (path, body) => {
+      calls.push(body);
+      const status = statuses.shift() || 204;
+      const headers = { "Retry-After": status === 429 ? "30" : null };
+      return Promise.resolve({ status, headers: { get: (name) => headers[name] || null } });
+    };
+    return { post, calls };
+  }
+
+  it("keeps the beats in storage and sends nothing before Retry-After", async () => {
+    const storage = new MemoryStorage();
+    const queue = createBeatQueue(storage);
+    let clock = 1_000_000;
+    const { post, calls } = limited();
+    const sent = [];
+    const sender = createBeatSender({
+      queue,
+      post,
+      sendBeacon: (url, body) => sent.push(body) > 0,
+      now: () => clock,
+    });
+    queue.add(beat(1));
+    assert.equal(await sender.flush(), false);
+    assert.equal(calls.length, 1);
+    assert.equal(createBeatQueue(storage).size(), 1); // still in localStorage
+    queue.add(beat(2));
+    clock += 29_000;
+    assert.equal(await sender.flush(), false); // still waiting: nothing sent
+    assert.equal(sender.flushWithBeacon(), "waiting");
+    assert.equal(calls.length, 1);
+    assert.equal(sent.length, 0);
+    clock += 1_000;
+    assert.equal(await sender.flush(), true); // then both go, and are forgotten
+    assert.deepEqual(
+      calls[1].map((b) => b.seq),
+      [1, 2],
+    );
+    assert.equal(queue.size(), 0);
+  });
+
+  it("reads Retry-After as seconds or a date, within bounds", () => {
+    assert.equal(retryAfter("30"), 30_000);
+    assert.equal(retryAfter("0"), 1_000);
+    assert.equal(retryAfter("99999"), 600_000);
+    assert.equal(retryAfter(null), 60_000);
+    assert.equal(retryAfter("soon"), 60_000);
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    assert.ok(Math.abs(retryAfter(inTwoMinutes) - 120_000) <= 1_000);
   });
 });

@@ -1,7 +1,7 @@
 // The analytics beacon: counts plays (start + beats) and page views, privacy first.
 //
-// Who: a random id kept in localStorage ("sunshine:viewer"); the server turns it into
-// per-day and per-campaign pseudonyms and never stores it. Where from: whatever the share
+// Who: a random id the server minted and signed, kept in localStorage ("sunshine:viewer");
+// the server turns it into per-day and per-campaign pseudonyms and never stores it. Where from: whatever the share
 // link, QR poster or picker stored in "sunshine:attribution"; nothing else (no geolocation).
 // The queue of beats and how it is sent and resent live in beat_queue.js (no DOM there).
 //
@@ -10,7 +10,7 @@
 // the lesson in the same tab on the same day, continues the same play ("sunshine:plays" in
 // sessionStorage) instead of counting a second view; unless the child has since told us where
 // they are (a share link, a poster, the picker): that play starts afresh, counted there.
-import { beatInterval, createBeatQueue, createBeatSender, safeStorage } from "./beat_queue.js";
+import * as beats from "./beat_queue.js";
 
 // A module has no document.currentScript: the beacon's tag is the one with data-api.
 const script = document.querySelector("script[data-api][src*='beacon']");
@@ -22,6 +22,7 @@ const ATTRIBUTION_KEY = "sunshine:attribution";
 const PLAYS_KEY = "sunshine:plays";
 const TIMEOUT_MS = 10000;
 let interval = 15000;
+let startsBlockedUntil = 0; // after a 429: no new play start before this (ms since 1970)
 const trackers = [];
 
 function storageOf(name) {
@@ -31,21 +32,15 @@ function storageOf(name) {
     return null;
   }
 }
-const local = safeStorage(storageOf("localStorage"));
-const session = safeStorage(storageOf("sessionStorage"));
+const local = beats.safeStorage(storageOf("localStorage"));
+const session = beats.safeStorage(storageOf("sessionStorage"));
 
+// The viewer id is minted and signed by the server (a play start without one gets one back):
+// kept here as it was given. Anything else (an id this browser made up before) is not sent.
+const VIEWER_PATTERN = /^[A-Za-z0-9_-]{16,64}:[A-Za-z0-9_-]{20,86}$/;
 function viewerId() {
-  let id = local.get(VIEWER_KEY);
-  if (id && /^[A-Za-z0-9_-]{8,64}$/.test(id)) return id;
-  if (window.crypto && window.crypto.randomUUID) {
-    id = window.crypto.randomUUID();
-  } else {
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    id = Array.from(bytes, (b) => `0${b.toString(16)}`.slice(-2)).join("");
-  }
-  local.set(VIEWER_KEY, id);
-  return id;
+  const id = local.get(VIEWER_KEY);
+  return id && VIEWER_PATTERN.test(id) ? id : null;
 }
 
 // The API refuses a via outside its enum: an unknown one (an old or edited value) is sent as null.
@@ -94,7 +89,7 @@ function post(path, body, keepalive) {
 }
 
 function setBeatInterval(seconds) {
-  const next = beatInterval(seconds, interval);
+  const next = beats.beatInterval(seconds, interval);
   if (next !== interval) {
     interval = next;
     schedule();
@@ -102,8 +97,8 @@ function setBeatInterval(seconds) {
 }
 const answered = (response) => setBeatInterval(response.headers.get("X-Beat-Interval"));
 
-const queue = createBeatQueue(storageOf("localStorage"));
-const sender = createBeatSender({
+const queue = beats.createBeatQueue(storageOf("localStorage"));
+const sender = beats.createBeatSender({
   queue,
   post,
   sendBeacon: navigator.sendBeacon ? (url, body) => navigator.sendBeacon(url, body) : null,
@@ -224,6 +219,7 @@ class Tracker {
 
   start() {
     if (this.token || this.starting || !(this.pageId > 0)) return this.starting;
+    if (Date.now() < startsBlockedUntil) return null; // the server asked us to wait (429)
     const a = attribution();
     const where = place();
     this.starting = post("plays", {
@@ -235,10 +231,22 @@ class Tracker {
     })
       .then((response) => {
         answered(response);
+        if (response.status === 429) {
+          startsBlockedUntil = Date.now() + beats.retryAfter(response.headers.get("Retry-After"));
+          return null;
+        }
+        if (response.status === 400) {
+          // An id the server did not issue: forget it, the next start gets a new one.
+          return response.json().then((error) => {
+            if (error && error.code === "invalid_viewer") local.set(VIEWER_KEY, "");
+            return null;
+          });
+        }
         return response.status === 201 ? response.json() : null;
       })
       .then((data) => {
         if (data && data.token) {
+          if (typeof data.viewer === "string") local.set(VIEWER_KEY, data.viewer);
           this.token = data.token;
           this.day = data.day;
           this.place = where;

@@ -77,7 +77,8 @@ export function createBeatQueue(storage, { key = QUEUE_KEY, max = MAX_QUEUE } = 
   };
 }
 
-// Sends the queue. `post(path, body, keepalive)` answers a promise of a fetch Response (or
+// Sends the queue. `now()` is the clock (ms) the back-off after a 429 is measured with.
+// `post(path, body, keepalive)` answers a promise of a fetch Response (or
 // anything with `status` and `headers.get`); `sendBeacon(url, body)` is navigator.sendBeacon
 // or null; `onAnswer(response)` sees every answer (the server's X-Beat-Interval).
 export function createBeatSender({
@@ -87,14 +88,17 @@ export function createBeatSender({
   api = "/api/v1/",
   maxBatch = MAX_BATCH,
   onAnswer = () => {},
+  now = () => Date.now(),
 }) {
   let sending = false;
+  let pausedUntil = 0; // after a 429: nothing is sent before this (ms, `now()`)
 
   // A 2xx or 4xx answer settles the batch (4xx items are invalid and would be rejected
-  // again); a network error, a timeout or a 5xx leaves it for the next try. One batch at a
-  // time: a second call while one is on its way does nothing.
+  // again); a network error, a timeout or a 5xx leaves it for the next try. A 429 (too many
+  // requests from this network) also keeps it, and nothing more is sent before its
+  // Retry-After. One batch at a time: a second call while one is on its way does nothing.
   function flush() {
-    if (sending) return Promise.resolve(false);
+    if (sending || now() < pausedUntil) return Promise.resolve(false);
     const batch = queue.oldest(maxBatch);
     if (!batch.length) return Promise.resolve(false);
     sending = true;
@@ -107,6 +111,10 @@ export function createBeatSender({
     return request
       .then((response) => {
         onAnswer(response);
+        if (response.status === 429) {
+          pausedUntil = now() + retryAfter(response.headers.get("Retry-After"));
+          return false;
+        }
         if (response.status < 500) {
           queue.forget(batch);
           return true;
@@ -123,6 +131,7 @@ export function createBeatSender({
   // server accepts. The beats stay queued: resending them later is harmless. Without
   // sendBeacon (or when it refuses), a keepalive fetch.
   function flushWithBeacon() {
+    if (now() < pausedUntil) return "waiting"; // kept in storage for the next visit
     const batch = queue.newest(maxBatch);
     if (!batch.length) return "nothing";
     if (sendBeacon && sendBeacon(api + BEAT_PATH, JSON.stringify(batch))) return "beacon";
@@ -134,11 +143,21 @@ export function createBeatSender({
     return "fetch";
   }
 
-  return { flush, flushWithBeacon, isSending: () => sending };
+  return { flush, flushWithBeacon, isSending: () => sending, pausedUntil: () => pausedUntil };
 }
 
 // The server may ask for another beat interval (X-Beat-Interval, seconds): 5 to 600 only.
 export function beatInterval(header, current) {
   const seconds = parseInt(header, 10);
   return seconds >= 5 && seconds <= 600 ? seconds * 1000 : current;
+}
+
+// How long to wait after a 429 (Retry-After, seconds; RFC 9110 also allows a date): in ms,
+// 1 s to 10 min, 60 s when the header is missing or unreadable.
+export function retryAfter(header) {
+  const seconds = parseInt(header, 10);
+  if (seconds >= 0) return Math.min(Math.max(seconds, 1), 600) * 1000;
+  const date = Date.parse(header);
+  if (!isNaN(date)) return Math.min(Math.max(date - Date.now(), 1000), 600000);
+  return 60000;
 }
