@@ -9,6 +9,7 @@ from django.db.models import ManyToManyField, prefetch_related_objects
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import cache_control
 from wagtail.models import Page
+from wagtail.search.utils import parse_query_string
 
 from sunshine.search import conf
 from sunshine.search.forms import SearchForm
@@ -62,8 +63,21 @@ def attach_listing_context(pages):
             prefetch_related_objects(instances, *many_to_many)
 
 
-def find(query, chosen, page_number):
+# Chinese quotation marks quote a phrase as "…" does. A colon is made a space: Wagtail's
+# parser would take `AI:未来` for a filter and drop it from the query.
+_QUOTES_AND_COLONS = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"', ":": " "})
+
+
+def parse(text):
+    """The visitor's words as Wagtail's parser reads them (as in the admin's search): quoted
+    words are a phrase, whose words must appear in that order, side by side."""
+    _filters, query = parse_query_string(text.translate(_QUOTES_AND_COLONS), operator="and")
+    return query
+
+
+def find(text, chosen, page_number):
     """The visitor's page of results, and the number of results of each type."""
+    query = parse(text)
     types = page_types()
     pages = Page.objects.live().public()
     counts = pages.type(*types.values()).search(query).facet("content_type_id")

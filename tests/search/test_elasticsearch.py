@@ -8,8 +8,10 @@ import uuid
 import elasticsearch
 import pytest
 from modelsearch.backends.elasticsearch8 import Elasticsearch8SearchBackend
+from modelsearch.query import Phrase
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
+from wagtail.search.utils import parse_query_string
 
 from courses.models import LessonPage
 
@@ -98,6 +100,30 @@ def test_a_search_requires_every_bigram_of_the_query():
     assert match["operator"] == "and"
     assert "_all_text" in match["fields"]
     assert {"term": {"live_filter": True}} in query["bool"]["filter"]
+
+
+@pytest.mark.django_db
+def test_a_phrase_is_searched_as_a_phrase():
+    # match_phrase keeps order and adjacency; the bigrams of the search analyzer sit at
+    # consecutive positions, like the index's bigrams.
+    results = es_backend().search(Phrase("考试 焦虑"), Page.objects.live())
+    match = results.query_compiler.get_query()["bool"]["must"]["multi_match"]
+    assert match["type"] == "phrase"
+    assert match["query"] == "考试 焦虑"
+    assert "_all_text" in match["fields"]
+    one_field = es_backend().search(Phrase("考试 焦虑"), Page, fields=["title"])
+    assert one_field.query_compiler.get_inner_query() == {
+        "match_phrase": {"title": {"query": "考试 焦虑", "boost": 2}}
+    }
+
+
+@pytest.mark.django_db
+def test_quoted_words_in_the_search_box_become_a_match_phrase():
+    _filters, query = parse_query_string('训练 "ADHD 注意力"', operator="and")
+    inner = es_backend().search(query, Page, fields=["title"]).query_compiler.get_inner_query()
+    assert {"match_phrase": {"title": {"query": "ADHD 注意力", "boost": 2}}} in inner["bool"][
+        "must"
+    ]
 
 
 @pytest.mark.django_db

@@ -56,7 +56,11 @@ def test_segmented_queries_keep_their_logic():
     either = segment_query(PlainText("考试焦虑 情绪", operator="or"))
     assert isinstance(either, Or)
     assert [part.query_string for part in either.subqueries] == ["考试 试焦 焦虑", "情绪"]
-    assert segment_query(Phrase("“焦虑”")).query_string == "焦虑"
+    # A phrase keeps the index's layout, each run's last character included, for adjacency.
+    phrase = segment_query(Phrase("“考试焦虑” ADHD"))
+    assert isinstance(phrase, Phrase)
+    assert phrase.query_string == "考试 试焦 焦虑 虑 adhd"
+    assert segment_query(Phrase("？！")) is None
     assert segment_query(MATCH_ALL) is MATCH_ALL
 
 

@@ -4,13 +4,17 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import F
 from django.utils.functional import cached_property
 from modelsearch.backends.database.postgres import postgres
-from modelsearch.backends.database.postgres.query import Lexeme
+from modelsearch.backends.database.postgres.query import CombinedLexeme, Lexeme
 from modelsearch.conf import get_app_config
 from modelsearch.index import SearchField
-from modelsearch.query import PlainText
+from modelsearch.query import Phrase, PlainText
 from modelsearch.utils import get_content_type_pk
 
-from sunshine.search.backends.query import SegmentedQueryMixin, combine_lexemes
+from sunshine.search.backends.query import (
+    SegmentedQueryMixin,
+    combine_lexemes,
+    combine_phrase,
+)
 from sunshine.search.tokens import segment
 
 IndexEntry = get_app_config().get_model("IndexEntry")
@@ -86,6 +90,11 @@ class _PostgresSegmentedMixin(SegmentedQueryMixin):
                 query = PlainText(query.query_string, "or" if query.operator == "and" else "and")
             lexemes = combine_lexemes(Lexeme, query, self.LAST_TERM_IS_PREFIX, invert=invert)
             return SearchQuery(lexemes, search_type="raw", config=config)
+        if isinstance(query, Phrase):
+            # `a <-> b:*`: b right after a. Upstream's phraseto_tsquery cannot mark a lone
+            # character as a prefix, and ignores invert.
+            lexemes = combine_phrase(Lexeme, CombinedLexeme, "<->", query, self.LAST_TERM_IS_PREFIX)
+            return SearchQuery(lexemes, search_type="raw", config=config, invert=invert)
         return super().build_tsquery_content(query, config=config, invert=invert)
 
 

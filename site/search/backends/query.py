@@ -2,7 +2,7 @@
 
 from modelsearch.query import MATCH_NONE, And, Boost, Not, Or, Phrase, PlainText
 
-from sunshine.search.tokens import is_single_cjk, query_tokens
+from sunshine.search.tokens import index_tokens, is_single_cjk, query_tokens
 
 
 def _plain_text(text, operator, boost):
@@ -20,13 +20,15 @@ def _plain_text(text, operator, boost):
 def segment_query(query):
     """The same query over segmented tokens; None where nothing searchable is left.
 
-    Parts with no letters or digits ("？！") are dropped; a phrase becomes an AND of its tokens,
-    which finds the same pages unless the words are far apart.
+    Parts with no letters or digits ("？！") are dropped. A phrase keeps the tokens exactly as the
+    index lays its text out (bigrams, then each CJK run's last character), so the backends can ask
+    for them in order and side by side; see combine_phrase.
     """
     if isinstance(query, PlainText):
         return _plain_text(query.query_string, query.operator, query.boost)
     if isinstance(query, Phrase):
-        return _plain_text(query.query_string, "and", 1)
+        tokens = index_tokens(query.query_string)
+        return Phrase(" ".join(tokens)) if tokens else None
     if isinstance(query, Boost):
         subquery = segment_query(query.subquery)
         return Boost(subquery, query.boost) if subquery else None
@@ -64,4 +66,20 @@ def combine_lexemes(lexeme_class, query, last_term_is_prefix, **kwargs):
             combined &= lexeme
         else:
             combined |= lexeme
+    return combined
+
+
+def combine_phrase(lexeme_class, combined_class, connector, query, last_term_is_prefix, **kwargs):
+    """Join the (already segmented) tokens of a Phrase with the database's "next token" operator.
+
+    The lone CJK characters are the runs' last characters, which the index holds only where a
+    run ends: matched as a prefix, one also matches the bigram it starts where the text runs on,
+    so "考试 焦虑" finds 考试焦虑 as well as 考试 焦虑, and "考试焦虑" finds 考试焦虑情绪.
+    """
+    combined = None
+    terms = query.query_string.split()
+    for position, term in enumerate(terms, start=1):
+        prefix = is_single_cjk(term) or (last_term_is_prefix and position == len(terms))
+        lexeme = lexeme_class(term, prefix=prefix, **kwargs)
+        combined = lexeme if combined is None else combined_class(combined, connector, lexeme)
     return combined

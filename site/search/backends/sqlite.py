@@ -6,6 +6,7 @@ from django.utils.functional import cached_property
 from modelsearch.backends.database.sqlite import sqlite
 from modelsearch.backends.database.sqlite.query import (
     BM25,
+    CombinedLexeme,
     Lexeme,
     MatchExpression,
     SearchQueryExpression,
@@ -15,7 +16,11 @@ from modelsearch.conf import get_app_config
 from modelsearch.query import MatchAll, Not, Phrase, PlainText
 from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
 
-from sunshine.search.backends.query import SegmentedQueryMixin, combine_lexemes
+from sunshine.search.backends.query import (
+    SegmentedQueryMixin,
+    combine_lexemes,
+    combine_phrase,
+)
 from sunshine.search.tokens import segment
 
 IndexEntry = get_app_config().get_model("IndexEntry")
@@ -81,6 +86,11 @@ class _SQLiteSegmentedMixin(SegmentedQueryMixin):
     def build_search_query_content(self, query, config=None):
         if isinstance(query, PlainText):
             lexemes = combine_lexemes(Lexeme, query, self.LAST_TERM_IS_PREFIX)
+            return SearchQueryExpression(lexemes, config=config)
+        if isinstance(query, Phrase):
+            # FTS5's `"a" + "b"*`: b right after a. Upstream quotes the whole phrase, which
+            # cannot mark a lone character as a prefix.
+            lexemes = combine_phrase(Lexeme, CombinedLexeme, "+", query, self.LAST_TERM_IS_PREFIX)
             return SearchQueryExpression(lexemes, config=config)
         return super().build_search_query_content(query, config=config)
 
