@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,6 +10,7 @@ from wagtail.search import index
 from sunshine.pages import SharePageMixin
 
 from ..listings import listing_page
+from .mixins import video_link
 
 
 class KitIndexPage(SharePageMixin, Page):
@@ -151,14 +151,7 @@ class KitMaterial(Orderable):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    video = models.ForeignKey(
-        settings.SUNSHINE_VIDEO_MODEL,
-        verbose_name="视频",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    video = video_link()
 
     panels = [FieldPanel("kind"), FieldPanel("title"), FieldPanel("document"), FieldPanel("video")]
 
