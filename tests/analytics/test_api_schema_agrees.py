@@ -6,6 +6,7 @@ import json
 import pytest
 from wagtail.models import Page
 
+from analytics import viewers
 from analytics.models import DailyPageView
 from tests.analytics.conftest import flush
 from tests.analytics.test_protocol import item, post, start
@@ -28,13 +29,13 @@ def test_a_via_outside_the_enum_is_refused(client, site, schema, path):
     assert enum["enum"] == ["link", "picker", "qr", None]
     page = site.privacy if path == "pageviews" else site.lessons[0]
 
-    response = post(client, path, {"page_id": page.pk, "viewer": "device-abcdef01", "via": "x"})
+    response = post(client, path, {"page_id": page.pk, "viewer": viewers.mint(), "via": "x"})
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_via"
     assert response.json()["message"] == "字段 via 应为 link、qr、picker 或 null"
     assert not DailyPageView.objects.exists()
-    ok = post(client, path, {"page_id": page.pk, "viewer": "device-abcdef01", "via": "qr"})
+    ok = post(client, path, {"page_id": page.pk, "viewer": viewers.mint(), "via": "qr"})
     assert ok.status_code in (200, 201)
 
 
@@ -57,7 +58,7 @@ def test_text_plain_bodies_are_the_documented_json(client, site, schema):
     play = post(
         client,
         "plays",
-        json.dumps({"page_id": site.lessons[0].pk, "viewer": "device-abcdef01"}),
+        json.dumps({"page_id": site.lessons[0].pk, "viewer": viewers.mint()}),
         content_type="text/plain;charset=UTF-8",
     )
     assert play.status_code == 201
