@@ -3,7 +3,8 @@
 The client's address is used in memory only: the cache key is an HMAC of it under a random
 secret that lives in the cache itself for two hours (one per clock hour), so every app server
 sharing Redis counts together, and once the secret has expired nobody, not even we, can tell
-which address a counter belonged to. `X-Forwarded-For` is believed only from TRUSTED_PROXIES.
+which address a counter belonged to. The address is sunshine.clientip's (`X-Forwarded-For` only
+from TRUSTED_PROXIES).
 """
 
 import hashlib
@@ -11,18 +12,9 @@ import hmac
 import secrets
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
-
-def client_address(request):
-    remote = request.META.get("REMOTE_ADDR", "")
-    if remote in getattr(settings, "TRUSTED_PROXIES", ()):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return remote
+from sunshine.clientip import client_address
 
 
 def _hour_secret(hour):
@@ -34,7 +26,8 @@ def _hour_secret(hour):
 def _client_key(request, bucket):
     hour = int(time.time() // 3600)
     secret = _hour_secret(hour)
-    tag = hmac.new(secret, client_address(request).encode(), hashlib.sha256).hexdigest()[:24]
+    address = (client_address(request) or "").encode()
+    tag = hmac.new(secret, address, hashlib.sha256).hexdigest()[:24]
     return f"mailbox:rl:{bucket}:{hour}:{tag}"
 
 
