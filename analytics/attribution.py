@@ -6,6 +6,10 @@ own device and continues to the target. The page is the same for everybody who o
 link, so the page cache may keep it: nothing about the visitor is stored on the server. The
 beacon sends the stored codes with each play; a signed-in teacher's own school wins; otherwise
 the play counts as 未知. Never IP geolocation.
+
+Share links and the picker's data are answered from the directory snapshot
+(sunshine.directory.snapshot), not from a query of their own: they keep working from the copy
+kept on the app server while the database is down.
 """
 
 from urllib.parse import urlencode, urlsplit
@@ -18,6 +22,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from sunshine.directory import snapshot as directory
 from sunshine.directory.models import District, School
 
 STORAGE_KEY = "sunshine:attribution"
@@ -44,7 +49,9 @@ def safe_target(to):
 
 
 def attribution_for_school(school, via=VIA_LINK):
-    return {"district": school.district.code, "school": school.code, "via": via}
+    """`school` is a School or a directory snapshot's SchoolPlace."""
+    district = getattr(school, "district_code", None) or school.district.code
+    return {"district": district, "school": school.code, "via": via}
 
 
 def attribution_for_district(district, via=VIA_LINK):
@@ -72,14 +79,14 @@ def _landing(request, attribution):
 
 @require_GET
 def school_link(request, code):
-    school = School.objects.select_related("district").filter(code=code).first()
+    school = directory.current().school(code)
     # An old poster of a school that is gone still takes the child to the courses.
     return _landing(request, attribution_for_school(school, _via(request)) if school else None)
 
 
 @require_GET
 def district_link(request, code):
-    district = District.objects.filter(code=code).first()
+    district = directory.current().district(code)
     return _landing(
         request, attribution_for_district(district, _via(request)) if district else None
     )
@@ -89,11 +96,11 @@ def district_link(request, code):
 def places(request):
     """Districts, or one district's schools, for the one-time picker. Public and cacheable."""
     code = request.GET.get("district")
+    places = directory.current()
     if code:
-        schools = School.objects.filter(district__code=code).order_by("name")
-        data = {"schools": [{"code": s.code, "name": s.name} for s in schools]}
+        data = {"schools": [{"code": s.code, "name": s.name} for s in places.schools_of(code)]}
     else:
-        data = {"districts": [{"code": d.code, "name": d.name} for d in District.objects.all()]}
+        data = {"districts": [{"code": d.code, "name": d.name} for d in places.districts]}
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     patch_cache_control(response, public=True, max_age=3600)
     return response

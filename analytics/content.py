@@ -5,6 +5,9 @@ The answers go to Django's cache (shared by the app servers when it is Redis): f
 ANALYTICS_LOOKUP_SECONDS, kept for a day, and used stale when the database cannot be reached,
 so a play start still works while the database is briefly down. Codes and ids are checked for
 their shape before anything is looked up, so random input costs neither a query nor a slot.
+District and school codes are checked against the directory snapshot instead
+(sunshine.directory.snapshot: the whole directory, refreshed every minute, kept on the app
+server's disk for an outage).
 """
 
 import re
@@ -16,6 +19,7 @@ from django.core.cache import cache
 
 from analytics import conf
 from analytics.privacy import DATABASE_DOWN
+from sunshine.directory import snapshot as directory
 
 STALE_SECONDS = 24 * 3600
 MAX_PAGE_ID = 2**31 - 1
@@ -148,30 +152,19 @@ def attribution_for(request, district_code, school_code, via) -> Attribution:
         if school is not None:
             return Attribution(school[1], school[0], "teacher")
     via = via if via in VIA_VALUES else ""
-    if isinstance(school_code, str) and SCHOOL_CODE.match(school_code):
-        school = _lookup(f"school:{school_code}", lambda: _school(school_code))
-        if school is not None:
-            return Attribution(school[1], school[0], via)
-    if (
-        isinstance(district_code, str)
-        and DISTRICT_CODE.match(district_code)
-        and district_code in _lookup("districts", _district_codes)
+    school_code = school_code if isinstance(school_code, str) else None
+    district_code = district_code if isinstance(district_code, str) else None
+    if (school_code and SCHOOL_CODE.match(school_code)) or (
+        district_code and DISTRICT_CODE.match(district_code)
     ):
-        return Attribution(district_code, 0, via)
+        # The directory snapshot: no query per play, and the codes are still checked while the
+        # database is down (against the copy this app server kept).
+        places = directory.current()
+        if (school := places.school(school_code)) is not None:
+            return Attribution(school.district_code, school.pk, via)
+        if places.district(district_code) is not None:
+            return Attribution(district_code, 0, via)
     return Attribution()
-
-
-def _district_codes():
-    from sunshine.directory.models import District
-
-    return frozenset(District.objects.values_list("code", flat=True))
-
-
-def _school(code):
-    from sunshine.directory.models import School
-
-    row = School.objects.filter(code=code).values_list("pk", "district__code").first()
-    return tuple(row) if row else None
 
 
 def _user_school(user_pk):

@@ -13,6 +13,10 @@ Only one scheduler runs jobs at a time, however many are started (`sunshine serv
 server starts one): the leader holds a lock that lives with the database for as long as it runs,
 a PostgreSQL advisory lock, or with SQLite an exclusive lock on a file beside the database file.
 The others wait as standbys and take over when the leader stops.
+
+The database going away ends nothing: the scheduler asks again with back-off (up to
+BACKOFF_MAX_SECONDS), and a job that failed because the database was unreachable is run again as
+soon as it answers, not one whole interval later, so the work of the outage catches up by itself.
 """
 
 import contextlib
@@ -29,10 +33,22 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, close_old_connections, connections
 from django_tasks.base import Task
 
+from sunshine.unavailable import is_database_unavailable
+
 logger = logging.getLogger(__name__)
 
 # How often a standby asks for the lock, and the longest the leader sleeps between checks.
 POLL_SECONDS = 5.0
+# While the database is unreachable: the first retry, doubled each time up to the most.
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 30.0
+
+
+def backoff_seconds(failures):
+    """How long to wait after `failures` failures in a row (0: no wait)."""
+    if failures <= 0:
+        return 0.0
+    return min(BACKOFF_FIRST_SECONDS * 2 ** (failures - 1), BACKOFF_MAX_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,15 @@ def registered_jobs():
     return [_registry[name] for name in sorted(_registry)]
 
 
+def close_all_connections():
+    """Drops every connection, broken ones included (closing a broken one may fail too)."""
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 — it is being thrown away
+            connection.connection = None
+
+
 class LeaderLock:
     """A lock that belongs to the database, held for as long as this process is the leader."""
 
@@ -80,6 +105,7 @@ class LeaderLock:
         self.alias = alias
         self._connection = None  # PostgreSQL: a connection of our own that jobs never close
         self._file = None  # SQLite: the open lock file
+        self.failures = 0  # times in a row the database could not be asked
 
     def held(self):
         """Takes the lock if it is free; True while this process holds it."""
@@ -103,13 +129,23 @@ class LeaderLock:
                     self.ADVISORY_KEY,
                 )
                 if cursor.fetchone()[0]:
-                    return True
-                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", self.ADVISORY_KEY)
-                return cursor.fetchone()[0]
-        except DatabaseError:
-            logger.warning("定时任务调度器：无法连接数据库，稍后重试", exc_info=True)
+                    held = True
+                else:
+                    cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", self.ADVISORY_KEY)
+                    held = cursor.fetchone()[0]
+        except DatabaseError as error:
+            self.failures += 1
+            logger.warning(
+                "定时任务调度器：无法连接数据库（%s），%s 秒后重试",
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+                backoff_seconds(self.failures),
+            )
             self.release()
             return False
+        if self.failures:
+            logger.warning("定时任务调度器：数据库已恢复")
+            self.failures = 0
+        return held
 
     def _held_file(self):
         if self._file is not None:
@@ -144,6 +180,7 @@ class Scheduler:
         self.lock = lock or LeaderLock()
         self.clock = clock
         self.next_run = {}
+        self.failures = {}  # job name → runs in a row that found the database unreachable
 
     def run_pending(self):
         """Runs the jobs that are due; returns their names."""
@@ -152,11 +189,25 @@ class Scheduler:
             now = self.clock()
             if self.next_run.get(job.name, now) > now:
                 continue
+            every = job.every.total_seconds()
             try:
                 job.run()
-            except Exception:
-                logger.exception("定时任务 %s 运行失败", job.name)
-            self.next_run[job.name] = now + job.every.total_seconds()
+            except Exception as error:
+                if is_database_unavailable(error):
+                    # Again soon, not a whole interval later: what it should have done meanwhile
+                    # (publishing at go-live, feeding the spool) catches up when the database is
+                    # back.
+                    failures = self.failures[job.name] = self.failures.get(job.name, 0) + 1
+                    every = min(every, backoff_seconds(failures))
+                    logger.warning(
+                        "定时任务 %s：数据库暂不可用，%s 秒后重试", job.name, round(every, 1)
+                    )
+                else:
+                    self.failures.pop(job.name, None)
+                    logger.exception("定时任务 %s 运行失败", job.name)
+            else:
+                self.failures.pop(job.name, None)
+            self.next_run[job.name] = now + every
             ran.append(job.name)
         return ran
 
@@ -173,6 +224,11 @@ class Scheduler:
         self.next_run.clear()
         return []
 
+    def seconds_until_next_tick(self):
+        """The leader's next job, but no sooner than the back-off while the database is away."""
+        wait = min(self.seconds_until_next_job(), POLL_SECONDS)
+        return max(wait, backoff_seconds(getattr(self.lock, "failures", 0)))
+
     def run_forever(self, stop: threading.Event):
         logger.info(
             "定时任务调度器已启动（进程 %s）：%s",
@@ -181,8 +237,16 @@ class Scheduler:
         )
         try:
             while not stop.is_set():
-                close_old_connections()  # a long-lived process must notice a restarted database
-                self.tick()
-                stop.wait(min(self.seconds_until_next_job(), POLL_SECONDS))
+                try:
+                    close_old_connections()  # a long-lived process notices a restarted database
+                    self.tick()
+                except Exception as error:
+                    # Nothing the database does may end the scheduler (`serve` would stop the
+                    # web server with it); a bug still does.
+                    if not is_database_unavailable(error):
+                        raise
+                    logger.warning("定时任务调度器：数据库暂不可用（%s），稍后重试", error)
+                    close_all_connections()
+                stop.wait(self.seconds_until_next_tick())
         finally:
             self.lock.release()

@@ -23,6 +23,7 @@ def pytest_configure(config):
     os.environ["ANALYTICS_FLUSH_THREAD"] = "0"
     settings.ANALYTICS_SPOOL_DIR = _SPOOL_DIR
     settings.ANALYTICS_FLUSH_THREAD = False
+    settings.SNAPSHOT_DIR = os.path.join(_SPOOL_DIR, "snapshots")  # never var/ either
     process_state.reset()
 
 
@@ -44,6 +45,8 @@ def _isolated_media_and_cache(settings, tmp_path):
     # connection of its own: a test that wants the spool in the store calls flush_spool().
     settings.ANALYTICS_SPOOL_DIR = str(tmp_path / "spool")
     settings.ANALYTICS_FLUSH_THREAD = False
+    # The copies of the directory kept for a database outage (sunshine.snapshot): the test's own.
+    settings.SNAPSHOT_DIR = str(tmp_path / "snapshots")
     # What the apps keep in memory (salts, verified tokens, spools…) and Django's caches (pages,
     # lookups): an earlier test's belong to a database that has since been rolled back or flushed.
     process_state.reset()
