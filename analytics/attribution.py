@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from sunshine.directory import snapshot as directory
-from sunshine.directory.models import District, School
+from sunshine.directory.models import School
 
 STORAGE_KEY = "sunshine:attribution"
 VIA_LINK = "link"

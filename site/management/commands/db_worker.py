@@ -4,8 +4,8 @@ The original exits on the first error of a lost database (a PostgreSQL restart, 
 `sunshine serve` then stops the web server with it: the site would be down for as long as the
 database is, although pages in the page cache and the beacon's spool need no database. This
 worker (same name, same options: the project's app comes first in INSTALLED_APPS) waits
-instead, asking again with back-off (1 s, 2 s, 4 s … at most 30 s), and carries on
-where it stopped once the database answers (the same back-off as the scheduler's). Any other error still ends it, as before.
+instead, asking again with back-off (1 s, 2 s, 4 s … at most 30 s, as the scheduler does), and
+carries on where it stopped once the database answers. Any other error still ends it.
 
 A task whose end could not be recorded because the database went away meanwhile is recorded
 as failed once it is back, instead of staying "running" for ever.
