@@ -89,13 +89,14 @@ def _video_seconds(page):
 def _describe(page_id):
     from wagtail.models import Page
 
-    from courses.models import CourseSeriesPage, LecturePage, LessonPage, LiveEventPage
-
     # depth 1 is the tree's root, which nobody visits: not a page view, not a play.
     page = Page.objects.live().filter(pk=page_id, depth__gt=1).first()
-    if page is None:
-        return None
-    page = page.specific
+    return None if page is None else _describe_page(page.specific)
+
+
+def _describe_page(page):
+    from courses.models import CourseSeriesPage, LecturePage, LessonPage, LiveEventPage
+
     if isinstance(page, LessonPage):
         series = page.get_parent().specific
         if isinstance(series, CourseSeriesPage):
@@ -176,3 +177,17 @@ def _user_school(user_pk):
         .first()
     )
     return tuple(row) if row else None
+
+
+def warm_up():
+    """Before a web process's first play start (sunshine.warmup): the directory, today's and
+    tomorrow's salts and every live video's description, so that play starts work in this
+    process even if the database goes away before anyone played here."""
+    from analytics import privacy
+    from courses.models import LecturePage, LessonPage, LiveEventPage
+
+    directory.current()
+    privacy.ensure_salts()
+    for model in (LessonPage, LecturePage, LiveEventPage):
+        for page in model.objects.live():
+            _lookup(f"content:{page.pk}", lambda page=page: _describe_page(page))

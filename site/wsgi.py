@@ -5,3 +5,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sunshine.settings")
 
 application = get_wsgi_application()
+
+# Before the first visitor, in the background: what play starts and share links need while the
+# database is down (sunshine.warmup).
+from sunshine import warmup  # noqa: E402 (after Django is set up)
+
+warmup.start()

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -335,3 +336,316 @@ def test_a_database_that_crashes_mid_stream_loses_no_acknowledged_beat(
         query = ReachQuery(date_from=day, date_to=day)
         check(store.reach(query, by), truth(stream, query, by), exact=True, label=by)
     assert Play.objects.using(ALIAS).count() == 12
+
+
+# --- the whole site on PostgreSQL, which is stopped for a minute under a browser-like client ---
+
+OUTAGE_SECONDS = 60
+BEAT_EVERY = 4  # seconds; well under the admission limit of beats per play and minute
+VIDEO_SECONDS = 20  # the client's figure (the sample lessons have no measured video)
+SEED = """
+import json
+from courses.factories import sample_site
+from sunshine.directory.models import District, School
+
+site = sample_site(lessons=3)
+school = School.objects.create(
+    code="FAULT-01", name="故障测试学校", district=District.objects.get(code="210102"),
+    stage="junior",
+)
+print(json.dumps({"lessons": [[page.pk, page.url] for page in site.lessons],
+                  "school": [school.pk, school.code]}))
+"""
+
+
+def process_tree(pid):
+    """Every descendant of `pid` (gunicorn's workers included), as a set of pids."""
+    found, queue = set(), [pid]
+    while queue:
+        parent = queue.pop()
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(parent)], capture_output=True, text=True
+        )
+        children = [int(line) for line in out.stdout.split()]
+        found.update(children)
+        queue.extend(children)
+    return found
+
+
+def running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def http(method, url, body=None, timeout=30):
+    """(status, headers, body) like a phone's browser: a browser user agent, no cookies."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"User-Agent": UA}
+    if data is not None:
+        headers["Content-Type"] = "text/plain"  # what sendBeacon sends
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+class Phone:
+    """One child's phone: arrives through a share link, opens the lesson, plays it and beats
+    every few seconds like the player, keeping unacknowledged beats and sending them again
+    (the player's localStorage queue), honouring Retry-After."""
+
+    def __init__(self, number, base, lessons, link, statuses, stop):
+        self.number, self.base, self.lessons, self.link = number, base, lessons, link
+        self.statuses, self.stop = statuses, stop
+        self.viewer = None
+        self.acknowledged = []  # beats the server answered 204 for
+        self.devices = {}  # play token → the viewer id it was started with
+
+    def record(self, kind, status):
+        self.statuses.append((kind, status, time.monotonic()))
+
+    def retry_wait(self, headers):
+        time.sleep(min(float(headers.get("Retry-After") or 1), 2))
+
+    def run(self):
+        plays = 0
+        while not self.stop.is_set():
+            page_id, url = self.lessons[(self.number + plays) % len(self.lessons)]
+            status, _, body = http("GET", f"{self.base}{self.link}?to={url}")
+            self.record("share", status)
+            marker = b'<script id="sunshine-attribution" type="application/json">'
+            attribution = json.loads(body.split(marker)[1].split(b"</script>")[0])
+            self.record("page", http("GET", self.base + url)[0])
+            token = self.start(page_id, attribution)
+            if token is None:
+                return
+            # 6 s (not counted), 14 s (counted) or 22 s (completed), at normal speed.
+            self.play(token, watch=(6, 14, 22)[(self.number + plays) % 3])
+            plays += 1
+
+    def start(self, page_id, attribution):
+        while not self.stop.is_set():
+            status, headers, body = http(
+                "POST",
+                self.base + "/api/v1/plays",
+                {"page_id": page_id, "viewer": self.viewer, **attribution},
+            )
+            self.record("play", status)
+            if status == 201:
+                answer = json.loads(body)
+                self.viewer = answer.get("viewer", self.viewer)
+                self.devices[answer["token"]] = self.viewer
+                return answer["token"]
+            assert status in (429, 503), body
+            self.retry_wait(headers)
+        return None
+
+    def play(self, token, watch):
+        started, seq, queue = time.monotonic(), 0, []
+        while True:
+            elapsed = time.monotonic() - started
+            done = elapsed >= watch or self.stop.is_set()
+            time.sleep(0 if done else min(BEAT_EVERY, watch - elapsed))
+            # What the player reports: time really watched, at 1× (never ahead of the server).
+            watched = min(int(time.monotonic() - started), watch)
+            seq += 1
+            queue.append(
+                {"token": token, "seq": seq, "watched_s": watched, "max_pos_s": watched,
+                 "duration_s": VIDEO_SECONDS}
+            )  # fmt: skip
+            self.send(queue, final=done)
+            if done:
+                return
+
+    def send(self, queue, final):
+        for _ in range(100 if final else 1):
+            status, headers, _ = http("POST", self.base + "/api/v1/plays/beat", list(queue))
+            self.record("beat", status)
+            if status == 204:
+                self.acknowledged.extend(queue)
+                queue.clear()
+                return
+            assert status in (429, 503), status
+            self.retry_wait(headers)
+
+
+@pytest.fixture
+def site_on_throwaway(tmp_path, settings, monkeypatch):
+    """The whole site (pages, accounts, analytics) on a throwaway PostgreSQL, migrated and
+    seeded, served by `sunshine serve` with two web workers; the test process reads the
+    analytics tables through ALIAS."""
+    from tests.ops.helpers import child_env, sunshine
+
+    server = Throwaway()
+    serve = None
+    try:
+        server.init()
+        server.start()
+        env = child_env(
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{server.port}/postgres",
+            SECRET_KEY=settings.SECRET_KEY,  # the test verifies the tokens the server signed
+            SUNSHINE_VAR_DIR=tmp_path / "var",
+            ANALYTICS_SPOOL_DIR=tmp_path / "spool",
+            ANALYTICS_FLUSH_THREAD="1",
+            LOG_LEVEL="WARNING",
+        )
+        migrated = sunshine("migrate", "--noinput", "-v0", env=env, timeout=600)
+        assert migrated.returncode == 0, migrated.stderr
+        seeded = sunshine("shell", "-c", SEED, env=env)
+        assert seeded.returncode == 0, seeded.stderr
+        catalogue = json.loads(seeded.stdout.strip().splitlines()[-1])
+
+        port = free_port()
+        log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115 (read after the test)
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "sunshine", "serve", f"--port={port}", "--workers=2",
+             "--threads=4"],
+            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                if http("GET", base + "/r/places.json", timeout=5)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "serve did not answer in 120 s"
+            time.sleep(0.3)
+        # Until each web worker has warmed up (sunshine.warmup) and the workers have started.
+        while len(process_tree(serve.pid)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        config = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "postgres",
+            "USER": "postgres",
+            "HOST": "127.0.0.1",
+            "PORT": str(server.port),
+            "CONN_MAX_AGE": 0,
+        }
+        connections.settings[ALIAS] = ConnectionHandler({"default": config}).settings["default"]
+        allow_connections(monkeypatch)
+        settings.ANALYTICS_DB_ALIAS = ALIAS
+        yield server, serve, base, catalogue, tmp_path / "serve.log"
+    finally:
+        if ALIAS in connections.settings:
+            connections[ALIAS].close()
+            del connections[ALIAS]
+            del connections.settings[ALIAS]
+        if serve is not None and serve.poll() is None:
+            serve.terminate()
+            try:
+                serve.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+                serve.wait()
+        server.remove()
+
+
+def _stop(server):
+    """`pg_ctl stop -m fast`: SIGINT, open connections are cut, the server exits."""
+    server.process.send_signal(signal.SIGINT)
+    server.process.wait(timeout=60)
+
+
+def _wait_for(condition, seconds, message):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(1)
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="runs once, in the SQLite run of `make test`: it brings its own PostgreSQL",
+)
+def test_with_postgresql_stopped_for_a_minute_the_site_keeps_counting(site_on_throwaway):
+    server, serve, base, catalogue, log = site_on_throwaway
+    tree = process_tree(serve.pid)
+    assert len(tree) >= 6, tree  # gunicorn and its two workers, two task workers, the scheduler
+    school_id, school_code = catalogue["school"]
+    links = [f"/r/s/{school_code}/", "/r/d/210103/", "/r/d/210104/"]
+    statuses, stop = [], threading.Event()
+    phones = [Phone(n, base, catalogue["lessons"], links[n % 3], statuses, stop) for n in range(6)]
+    threads = [threading.Thread(target=phone.run) for phone in phones]
+    for thread in threads:
+        thread.start()
+    time.sleep(8)
+    _stop(server)
+    down_from = time.monotonic()
+    # The picker's data while the database is down, from the directory snapshot.
+    status, _, body = http("GET", base + "/r/places.json")
+    assert status == 200 and len(json.loads(body)["districts"]) == 13
+    status, _, body = http("GET", base + "/r/places.json?district=210102")
+    assert status == 200 and json.loads(body)["schools"] == [
+        {"code": school_code, "name": "故障测试学校"}
+    ]
+    time.sleep(OUTAGE_SECONDS - (time.monotonic() - down_from))
+    server.start()
+    down_until = time.monotonic()
+    time.sleep(8)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+
+    # No 5xx on share links, play starts and beats, before, during or after the outage; and
+    # the outage really was met: plays were started and beats acknowledged while it lasted.
+    served = [(kind, status) for kind, status, _ in statuses if kind != "page"]
+    assert not [entry for entry in served if entry[1] >= 500], served
+    during = [(kind, status) for kind, status, at in statuses if down_from < at < down_until]
+    assert ("share", 200) in during and ("play", 201) in during and ("beat", 204) in during
+    # Lesson pages come from the page cache or are the Chinese 503 page: never a 500.
+    assert {status for kind, status, _ in statuses if kind == "page"} <= {200, 503}
+    # Nothing was restarted: the same processes, all still running.
+    assert serve.poll() is None, log.read_text()
+    assert process_tree(serve.pid) == tree
+    assert all(running(pid) for pid in tree)
+
+    # When the database is back, the spool is fed to it by itself: every acknowledged beat is
+    # there (0 lost), and the reports (rolled up by the scheduler) equal the ground truth.
+    acknowledged = [beat for phone in phones for beat in phone.acknowledged]
+    devices = {token: viewer for phone in phones for token, viewer in phone.devices.items()}
+    expected = {}
+    for item in acknowledged:
+        play_id = verify(item["token"]).play_id
+        expected[play_id] = max(expected.get(play_id, 0), item["watched_s"])
+
+    def stored():
+        close_old_connections()
+        rows = Play.objects.using(ALIAS).values_list("play_id", "watched_s")
+        return dict(rows)
+
+    _wait_for(lambda: stored() == expected, 60, "the spool was not fed to the database")
+    now = time.time()
+    beats = [validate_beat(item, now=now) for item in acknowledged]
+    tokens = {beat.token.play_id: beat.token for beat in beats}
+    stream = Stream(beats, beats, {t.play_id: devices[t.value] for t in tokens.values()})
+    (day,) = {t.day for t in tokens.values()}
+    store = get_store()
+    groupings = [(), ("district",), ("school",), ("lesson",)]
+
+    def reports_equal_truth():
+        close_old_connections()
+        for by in groupings:
+            query = ReachQuery(date_from=day, date_to=day)
+            try:
+                check(store.reach(query, by), truth(stream, query, by), exact=True, label=by)
+            except AssertionError:
+                return False
+        return True
+
+    _wait_for(reports_equal_truth, 90, "the reports did not catch up with the ground truth")
+    for by in groupings:  # once more, to show what differs if anything does
+        query = ReachQuery(date_from=day, date_to=day)
+        check(store.reach(query, by), truth(stream, query, by), exact=True, label=by)
+    views = truth(stream, ReachQuery(date_from=day, date_to=day), ())[()].views
+    assert views >= 6 and len(expected) > views  # some plays counted, some too short to count
+    assert ("210102", school_id) in {(t.district, t.school_id) for t in tokens.values()}
