@@ -215,10 +215,14 @@ def flush_spool(*, wait=True):
     """Feeds what is spooled to the store (the flusher's work; also the scheduler's job, tests,
     and a server being drained). Returns the spool's ReplayResult."""
     result = spool.default().replay(_store(), wait=wait)
+    was_unavailable = _flusher_state["unavailable"]
     _flusher_state["unavailable"] = result.unavailable is not None
     _flusher_state["backlog"] = result.backlog
-    if result.unavailable is not None:
+    # Said once when the store goes and once when it is back, not every second in between.
+    if result.unavailable is not None and not was_unavailable:
         logger.warning("统计数据库暂不可用，离线缓存稍后再写入：%s", result.unavailable)
+    elif was_unavailable and result.unavailable is None:
+        logger.warning("统计数据库已恢复，离线缓存已写入 %s 条心跳", result.replayed)
     return result
 
 
