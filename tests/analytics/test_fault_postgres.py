@@ -646,25 +646,6 @@ def test_with_postgresql_stopped_for_a_minute_the_site_keeps_counting(site_on_th
     deadline = time.monotonic() + 90
     while not reports_equal_truth() and time.monotonic() < deadline:
         time.sleep(1)
-        query = ReachQuery(date_from=day, date_to=day)
-        print(
-            "T",
-            by,
-            [
-                (
-                    r.key,
-                    r.views,
-                    r.viewers,
-                    r.viewers_floor,
-                    r.watch_seconds,
-                    r.completions,
-                    r.exact,
-                )
-                for r in store.reach(query, by)
-            ],
-            file=sys.stderr,
-        )
-        print("T", by, truth(stream, query, by), file=sys.stderr)
     for by, exact in groupings:  # once more, to show what differs if anything does
         query = ReachQuery(date_from=day, date_to=day)
         check(store.reach(query, by), truth(stream, query, by), exact=exact, label=by)
