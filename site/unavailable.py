@@ -37,7 +37,11 @@ def is_database_unavailable(exc):
 
 
 def wants_json(request):
-    if request.path.startswith(JSON_PREFIXES) or request.content_type == "application/json":
+    if (
+        request.path.startswith(JSON_PREFIXES)
+        or request.path.endswith(".json")  # data a page fetches (the picker's places.json)
+        or request.content_type == "application/json"
+    ):
         return True
     accept = request.headers.get("Accept", "")
     return "application/json" in accept and "text/html" not in accept
