@@ -136,17 +136,18 @@ def _key_prefix_for(request):
     return prefix
 
 
-def cached_for_page_cache_generation(request, key, compute):
+def cached_for_page_cache_generation(request, key, compute, keep=None):
     """`compute()`, kept in the page cache's store under the current generation: recomputed
     after any purge. The generation is the one the request already read for the page cache
     (read once per request), so what is built from content older than a purge is stored under
-    the old, dead token. `compute()` may return None (kept too)."""
+    the old, dead token. A value is kept unless `keep(value)` says not to (None is kept too)."""
     cache = _page_cache()
     full_key = f"sunshine:fragment:{_key_prefix_for(request)}:{key}"
     value = cache.get(full_key, _MISSING)
     if value is _MISSING:
         value = compute()
-        cache.set(full_key, value, timeout=FRAGMENT_SECONDS)
+        if keep is None or keep(value):
+            cache.set(full_key, value, timeout=FRAGMENT_SECONDS)
     return value
 
 

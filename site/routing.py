@@ -75,14 +75,9 @@ def _routes_itself(model):
 NOT_FOUND = None
 
 
-def fast_route(request, path):
-    """(decided, route): a `RouteResult` for `path` or NOT_FOUND when `decided`; when not,
-    Wagtail's own routing must answer."""
-    site = find_site(request)
-    if site is None or getattr(settings, "WAGTAIL_I18N_ENABLED", False):
-        return False, None
-    root = site.root_page
-    components = [component for component in path.split("/") if component]
+def _chain(root, components):
+    """[(id, page type id)] of the pages along the path from the site's root, or None when a
+    page is missing."""
     url_paths = [
         root.url_path + "".join(f"{c}/" for c in components[:n])
         for n in range(1, len(components) + 1)
@@ -97,14 +92,35 @@ def fast_route(request, path):
         .values_list("url_path", "id", "content_type_id")
     }
     chain = [(root.pk, root.content_type_id)] + [found.get(url_path) for url_path in url_paths]
-    if None in chain:
+    return None if None in chain else chain
+
+
+def fast_route(request, path):
+    """(decided, route): a `RouteResult` for `path` or NOT_FOUND when `decided`; when not,
+    Wagtail's own routing must answer."""
+    site = find_site(request)
+    if site is None or getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        return False, None
+    components = [component for component in path.split("/") if component]
+    # Kept under the page cache's generation (a move, a new slug or a publish purges it), and
+    # only for paths that name pages: URLs anyone can type never fill the cache.
+    chain = cached_for_page_cache_generation(
+        request,
+        f"route:{site.pk}:{'/'.join(components)}",
+        lambda: _chain(site.root_page, components),
+        keep=lambda found: found is not None,
+    )
+    if chain is None:
         return False, None
     models = [ContentType.objects.get_for_id(type_id).model_class() for _, type_id in chain]
     if any(_routes_itself(model) for model in models):
         return False, None
-    page = models[-1].objects.filter(pk=chain[-1][0]).first()
-    if page is None:
+    try:
+        page = models[-1].objects.get(pk=chain[-1][0])
+    except models[-1].DoesNotExist:
         return False, None
+    if page.url_path != site.root_page.url_path + "".join(f"{c}/" for c in components):
+        return False, None  # moved since the path was kept (a purge this process missed)
     # For SharePageMixin.get_view_restrictions, which Wagtail's hook calls without a request.
     page._served_request = request
     return True, RouteResult(page) if page.live else NOT_FOUND
