@@ -1,12 +1,17 @@
-"""Anonymous lesson-page throughput against a trivial Django view, as ratios.
+"""Lesson and series pages against a trivial Django view, as ratios.
 
     python -m benchmarks.bench_pages [--rounds 4] [--seconds 5] [--connections 16]
 
-Both URLs are served by one server started exactly as `sunshine serve` starts gunicorn (same
-workers and threads, same middleware), in the same run, alternating A-B / B-A over several
-rounds. Twice: with the page cache (warm) and with it switched off (PAGE_CACHE_SECONDS=0). Load
-comes from wrk (Debian's package). The database is a fresh SQLite file with the demo content
-(or BENCH_DATABASE_URL). Goal: lesson / trivial ≥ 0.8 with the page cache.
+All URLs are served by one server started exactly as `sunshine serve` starts gunicorn (same
+workers and threads, same middleware), in the same run, in an order that alternates every
+round, over several rounds. Twice per cache: with the page cache (warm: anonymous lesson and
+series pages) and with it switched off (PAGE_CACHE_SECONDS=0: the same pages uncached, and as a
+signed-in teacher, whose pages the page cache never keeps). Both with the embedded in-process
+cache and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379/0, under a key
+prefix of its own), with the cache in Redis as in production. Load comes from wrk (Debian's
+package). The database is a fresh SQLite file with the demo content (or BENCH_DATABASE_URL).
+Goals: lesson / trivial ≥ 0.8 in throughput with the page cache; uncached lesson and series
+pages, anonymous and signed in, ≥ 0.1 in server CPU per request.
 
 Besides throughput, the server's CPU time per request is read from /proc for gunicorn's master
 and workers: on a shared machine, throughput moves with whatever else runs, CPU per request
@@ -31,6 +36,8 @@ from sunshine.management.commands.serve import DEFAULT_THREADS, default_workers,
 PROJECT = Path(__file__).resolve().parent.parent
 LESSON_TITLE = "如何应对考试焦虑情绪"
 GOAL = 0.8
+UNCACHED_CPU_GOAL = 0.1
+TEACHER = "teacher"  # the demo's teacher account (seed_demo)
 TRIVIAL_PATH = "bench/trivial/"  # served by benchmarks.urls
 
 
@@ -71,6 +78,36 @@ def prepare(env):
     return sunshine(env, "shell", "-c", code).strip().splitlines()[-1]
 
 
+def prepare_pages(env):
+    """`prepare()`; returns the lesson page's path, its series' path and a session cookie of
+    the demo teacher."""
+    prepare(env)
+    code = (
+        "from django.contrib.auth import get_user_model; from django.test import Client; "
+        "from courses.models import LessonPage; "
+        f"lesson = LessonPage.objects.live().get(title={LESSON_TITLE!r}); "
+        "client = Client(); "
+        f"client.force_login(get_user_model().objects.get(username={TEACHER!r})); "
+        "print(lesson.url, lesson.get_parent().url, client.cookies['sessionid'].value)"
+    )
+    lesson, series, session = sunshine(env, "shell", "-c", code).strip().splitlines()[-1].split()
+    return lesson, series, f"sessionid={session}"
+
+
+def redis_url():
+    """BENCH_REDIS_URL (or the local default) if a Redis server answers there, else None."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    host, _, port = url.split("//", 1)[1].split("/", 1)[0].rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=2) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return url
+    except OSError:
+        pass
+    return None
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -86,8 +123,11 @@ class Server:
             command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
 
-    def get(self, path):
-        with urllib.request.urlopen(self.base + path, timeout=120) as response:
+    def get(self, path, cookie=None):
+        request = urllib.request.Request(self.base + path)
+        if cookie:
+            request.add_header("Cookie", cookie)
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status
 
     def wait_until_ready(self, path, timeout=120):
@@ -111,10 +151,11 @@ class Server:
             self.process.wait()
 
 
-def wrk(url, seconds, connections):
+def wrk(url, seconds, connections, cookie=None):
     """(requests per second, requests) from one wrk run."""
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     result = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=30s", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=30s", *headers, url],
         capture_output=True,
         text=True,
         check=True,
@@ -139,28 +180,54 @@ def cpu_seconds(pid):
 
 def measure(server, paths, rounds, seconds, connections):
     """Per path: requests per second, and the server's CPU milliseconds per request, for each
-    round; which path goes first alternates every round."""
-    for path in paths.values():
+    round; which path goes first alternates every round. `paths` maps a name to a path and
+    the cookie to send (None: anonymous)."""
+    for path, cookie in paths.values():
         # Warm up: a new worker's first request loads templates and more; then every worker
         # renders (and, with the page cache, stores) each page before anything is counted.
         for _ in range(8):
-            server.get(path)
-        wrk(server.base + path, 3, connections)
+            server.get(path, cookie)
+        wrk(server.base + path, 3, connections, cookie)
     results = {name: {"rps": [], "cpu_ms": []} for name in paths}
     names = list(paths)
     for round_number in range(rounds):
         for name in names if round_number % 2 == 0 else reversed(names):
+            path, cookie = paths[name]
             before = cpu_seconds(server.process.pid)
-            rps, requests = wrk(server.base + paths[name], seconds, connections)
+            rps, requests = wrk(server.base + path, seconds, connections, cookie)
             used = cpu_seconds(server.process.pid) - before
             results[name]["rps"].append(rps)
             results[name]["cpu_ms"].append(1000 * used / requests)
     return results
 
 
-def ratios(results, key, invert=False):
-    pairs = zip(results["lesson"][key], results["trivial"][key], strict=True)
-    return [trivial / lesson if invert else lesson / trivial for lesson, trivial in pairs]
+def ratios(results, name, key, invert=False):
+    pairs = zip(results[name][key], results["trivial"][key], strict=True)
+    return [trivial / page if invert else page / trivial for page, trivial in pairs]
+
+
+def report(label, results):
+    """Prints each page's figures and its ratios to the trivial view; returns the median
+    ratios by page: (throughput, server CPU per request)."""
+    summary = {}
+    trivial_rps, trivial_cpu = (
+        statistics.median(results["trivial"][key]) for key in ("rps", "cpu_ms")
+    )
+    print(f"{label}: trivial {trivial_rps:7.0f} req/s ({trivial_cpu:.2f} CPU ms/req)")
+    for name in results:
+        if name == "trivial":
+            continue
+        by_rps = ratios(results, name, "rps")
+        by_cpu = ratios(results, name, "cpu_ms", invert=True)
+        summary[name] = (statistics.median(by_rps), statistics.median(by_cpu))
+        rps, cpu_ms = (statistics.median(results[name][key]) for key in ("rps", "cpu_ms"))
+        print(
+            f"  {name:16} {rps:7.0f} req/s ({cpu_ms:.2f} CPU ms/req)   ratio to trivial: "
+            f"throughput {summary[name][0]:.2f} (rounds {', '.join(f'{r:.2f}' for r in by_rps)}); "
+            f"server CPU per request {summary[name][1]:.2f} "
+            f"(rounds {', '.join(f'{r:.2f}' for r in by_cpu)})"
+        )
+    return summary
 
 
 def main(argv=None):
@@ -176,39 +243,52 @@ def main(argv=None):
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     try:
-        lesson = prepare(child_env(scratch))
-        paths = {"trivial": "/" + TRIVIAL_PATH, "lesson": lesson}
+        lesson, series, teacher = prepare_pages(child_env(scratch))
+        trivial = ("/" + TRIVIAL_PATH, None)
+        anonymous = {"trivial": trivial, "lesson": (lesson, None), "series": (series, None)}
+        signed_in = {"lesson (teacher)": (lesson, teacher), "series (teacher)": (series, teacher)}
         print(
             f"gunicorn {options.workers} workers × {options.threads} threads; wrk 1 thread, "
             f"{options.connections} connections, {options.rounds} rounds × {options.seconds} s"
         )
-        print(f"lesson page: {lesson}")
+        print(f"lesson page: {lesson}   series page: {series}   signed in as: {TEACHER}")
+        caches = {"in-process cache": {}}
+        redis = redis_url()
+        if redis:
+            # A prefix of this run's own: other users of the Redis server are never touched.
+            prefix = f"bench-pages-{os.getpid()}-{int(time.time())}"
+            caches["Redis cache"] = {"REDIS_URL": redis, "CACHE_KEY_PREFIX": prefix}
+        else:
+            print("no Redis answers at BENCH_REDIS_URL: the Redis runs are left out")
         summary = {}
-        for mode, cache_seconds in (("cached", "300"), ("uncached", "0")):
-            env = child_env(scratch, PAGE_CACHE_SECONDS=cache_seconds)
-            server = Server(env, options.workers, options.threads)
-            try:
-                server.wait_until_ready(lesson)
-                results = measure(
-                    server, paths, options.rounds, options.seconds, options.connections
-                )
-            finally:
-                server.stop()
-            by_rps = ratios(results, "rps")
-            by_cpu = ratios(results, "cpu_ms", invert=True)
-            summary[mode] = statistics.median(by_rps)
-            line = [f"{mode:9}"]
-            for name in paths:
-                rps, cpu_ms = (statistics.median(results[name][key]) for key in ("rps", "cpu_ms"))
-                line.append(f"{name} {rps:7.0f} req/s ({cpu_ms:.2f} CPU ms/req)")
-            print("   ".join(line))
+        for cache_name, cache_env in caches.items():
+            for mode, cache_seconds, paths in (
+                ("cached", "300", anonymous),
+                ("uncached", "0", {**anonymous, **signed_in}),
+            ):
+                env = child_env(scratch, PAGE_CACHE_SECONDS=cache_seconds, **cache_env)
+                server = Server(env, options.workers, options.threads)
+                try:
+                    server.wait_until_ready(lesson)
+                    results = measure(
+                        server, paths, options.rounds, options.seconds, options.connections
+                    )
+                finally:
+                    server.stop()
+                summary[cache_name, mode] = report(f"{cache_name}, page cache {mode}", results)
+        for cache_name in caches:
+            cached = summary[cache_name, "cached"]["lesson"][0]
+            verdict = "meets" if cached >= GOAL else "BELOW"
             print(
-                f"{'':9} ratio lesson/trivial: throughput {summary[mode]:.2f} "
-                f"(rounds {', '.join(f'{r:.2f}' for r in by_rps)}); "
-                f"server CPU per request {statistics.median(by_cpu):.2f}"
+                f"{cache_name}: cached lesson throughput ratio {cached:.2f} {verdict} the goal "
+                f"of {GOAL}"
             )
-        verdict = "meets" if summary["cached"] >= GOAL else "BELOW"
-        print(f"cached ratio {summary['cached']:.2f} {verdict} the goal of {GOAL}")
+            for name, (_, cpu) in summary[cache_name, "uncached"].items():
+                verdict = "meets" if cpu >= UNCACHED_CPU_GOAL else "BELOW"
+                print(
+                    f"{cache_name}: uncached {name} server CPU ratio {cpu:.2f} {verdict} the "
+                    f"goal of {UNCACHED_CPU_GOAL}"
+                )
         return summary
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -28,6 +28,14 @@ Django's cache middleware keeps whole pages for anonymous visitors. These two su
   still committed content in between is not kept. With the embedded in-process cache each
   process has its own token; production uses Redis, which every app server and worker share.
 
+**Fragments and lookups by generation.** What an uncached page is built from (the parts of a
+page that are the same for every visitor, the site list, site settings, view restrictions) is
+kept under the same generation token (`cached_for_page_cache_generation`), so whatever purges
+the page cache purges them too, at the same moment: a stale fragment never outlives a publish.
+They are kept for FRAGMENT_SECONDS whatever PAGE_CACHE_SECONDS says, so signed-in visitors and
+pages the page cache does not keep are built from them as well; that is also how long a process
+with the embedded cache (which a purge in another process does not reach) may show an old one.
+
 Purges happen when a page is published, unpublished (Wagtail unpublishes a live page it
 deletes), or moved, and when site settings, experts, campaigns, documents or images change or are
 deleted (they show on many pages). Receivers are connected to those senders only: a
@@ -78,6 +86,12 @@ def current_generation():
     return generation
 
 
+# How long fragments and lookups kept under a generation live (see the module docstring): as
+# long as a whole page with the default PAGE_CACHE_SECONDS.
+FRAGMENT_SECONDS = 300
+_MISSING = object()
+
+
 def _new_generation():
     _page_cache().set(GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
 
@@ -120,6 +134,21 @@ def _key_prefix_for(request):
         prefix = f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}.{current_generation()}"
         request._sunshine_page_cache_prefix = prefix
     return prefix
+
+
+def cached_for_page_cache_generation(request, key, compute, keep=None):
+    """`compute()`, kept in the page cache's store under the current generation: recomputed
+    after any purge. The generation is the one the request already read for the page cache
+    (read once per request), so what is built from content older than a purge is stored under
+    the old, dead token. A value is kept unless `keep(value)` says not to (None is kept too)."""
+    cache = _page_cache()
+    full_key = f"sunshine:fragment:{_key_prefix_for(request)}:{key}"
+    value = cache.get(full_key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        if keep is None or keep(value):
+            cache.set(full_key, value, timeout=FRAGMENT_SECONDS)
+    return value
 
 
 def _drop_vary_cookie(response):
@@ -208,6 +237,10 @@ def _purge_on_delete(sender, instance=None, **kwargs):
     purge_page_cache(f"deleted {sender.__name__} {getattr(instance, 'pk', '')}")
 
 
+def _purge_on_any_save(sender, instance=None, **kwargs):
+    purge_page_cache(f"{sender.__name__} {getattr(instance, 'pk', '')}")
+
+
 def _purge_listings_from_cdn(sender, instance=None, **kwargs):
     if not getattr(settings, "WAGTAILFRONTENDCACHE", None):
         return
@@ -236,6 +269,11 @@ def purge_when_changed(model):
     )
 
 
+# Models whose new rows change what existing pages do, not only their changed rows: a new site
+# (a hostname routed to another root) or a new view restriction (a page that needs a login now).
+ROUTING_MODELS = ("wagtailcore.Site", "wagtailcore.PageViewRestriction")
+
+
 def connect_signals():
     """Called from the app's ready(): purge when anything a cached page shows changes."""
     from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -248,3 +286,8 @@ def connect_signals():
     page_unpublished.connect(_purge_listings_from_cdn, dispatch_uid="sunshine-cdn-unpublished")
     for model in SHOWN_ON_PAGES:
         purge_when_changed(model)
+    for model in ROUTING_MODELS:
+        post_save.connect(_purge_on_any_save, sender=model, dispatch_uid=f"sunshine-cache-{model}")
+        post_delete.connect(
+            _purge_on_delete, sender=model, dispatch_uid=f"sunshine-cache-{model}-deleted"
+        )

@@ -3,6 +3,7 @@ from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
+from wagtail.models import Site
 
 
 class HotlineBlock(blocks.StructBlock):
@@ -70,6 +71,25 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "站点设置"
+
+    @classmethod
+    def for_request(cls, request):
+        """Wagtail's per-request settings, read from the page cache's store while no change to
+        them (or to anything else a page shows) has purged it: saving the settings purges."""
+        attr_name = cls.get_cache_attr_name()
+        if hasattr(request, attr_name) or getattr(request, "is_preview", False):
+            return super().for_request(request)
+        from sunshine.cache import cached_for_page_cache_generation
+
+        site = Site.find_for_request(request)
+        if site is None:
+            raise cls.DoesNotExist("site settings for no site")
+        site_settings = cached_for_page_cache_generation(
+            request, f"site-settings:{site.pk}", lambda: cls.for_site(site)
+        )
+        site_settings._request = request
+        setattr(request, attr_name, site_settings)
+        return site_settings
 
     @classmethod
     def for_request_or_default(cls, request):

@@ -50,6 +50,22 @@ class SharePageMixin(models.Model):
 
         return ReviewedPagePermissionTester(user, self)
 
+    def get_view_restrictions(self):
+        """Wagtail's view restrictions for this page and its ancestors (two queries), kept
+        under the page cache's generation while the page is served: a restriction added,
+        changed or removed purges it (sunshine.cache.ROUTING_MODELS). Which groups a
+        restriction admits is still read when a request is checked against it."""
+        request = getattr(self, "_served_request", None)
+        if request is None or getattr(request, "is_preview", False):
+            return super().get_view_restrictions()
+        from sunshine.cache import cached_for_page_cache_generation
+
+        return cached_for_page_cache_generation(
+            request,
+            f"view-restrictions:{self.pk}",
+            lambda: list(super(SharePageMixin, self).get_view_restrictions()),
+        )
+
     def get_share_title(self):
         return self.seo_title or self.title
 

@@ -1,9 +1,10 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from sunshine import routing
 from sunshine.search import views as search_views
 
 # A database that is busy or gone is a 503 (sunshine.unavailable), any other error the 500 page.
@@ -26,4 +27,9 @@ if settings.DEBUG or not getattr(settings, "AWS_STORAGE_BUCKET_NAME", None):
 
     urlpatterns += media_urlpatterns()
 
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail's URLs, with pages found by sunshine.routing (two queries) before Wagtail's own view
+# serves them.
+urlpatterns += [
+    *(pattern for pattern in wagtail_urls.urlpatterns if pattern.name != "wagtail_serve"),
+    re_path(wagtail_urls.serve_pattern, routing.serve, name="wagtail_serve"),
+]

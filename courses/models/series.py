@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -135,11 +135,19 @@ class CourseSeriesPage(SharePageMixin, Page):
             .order_by("path")
         )
 
+    @cached_property
+    def published_lessons(self):
+        return list(self.lessons())
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = list(self.lessons())
-        context["total_duration"] = sum(
-            (lesson.duration for lesson in context["lessons"] if lesson.duration), timedelta()
+        # Read only when the template renders them: not when its cached fragment is used.
+        context["lessons"] = SimpleLazyObject(lambda: self.published_lessons)
+        context["total_duration"] = SimpleLazyObject(
+            lambda: sum(
+                (lesson.duration for lesson in self.published_lessons if lesson.duration),
+                timedelta(),
+            )
         )
         return context
 
@@ -247,7 +255,8 @@ class LessonPage(VideoPageMixin, SharePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["series"] = self.series
+        # Read only when the template renders it: not when its cached fragment is used.
+        context["series"] = SimpleLazyObject(lambda: self.series)
         context["worksheets"] = self.worksheets.select_related("document")
         return context
 
