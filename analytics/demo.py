@@ -1,6 +1,8 @@
-"""Demo reach for `sunshine seed_demo`: synthetic plays through the store's ingestion API over the
-last four weeks and the 2026 winter campaign, some class meetings and one imported live file, so
-every report has something to show. Runs once: a second run finds its import and stops."""
+"""Demo reach for `sunshine seed_demo`: a few hundred plays through the store's own ingestion
+API over the last four weeks (the path a browser's beats take), some class meetings and one
+imported live file; then the whole 2026寒假 through the bulk loader (analytics.demo_campaign),
+so every report has real numbers to show. Each part runs once: a second run finds its import
+and stops."""
 
 import datetime
 import random
@@ -8,9 +10,10 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from analytics import demo_campaign
 from analytics.live_import import import_live_participation
 from analytics.models import ClassMeeting, LiveParticipationImport
-from courses.models import Campaign, ClassMeetingKitPage, LecturePage, LessonPage, LiveEventPage
+from courses.models import ClassMeetingKitPage, LecturePage, LessonPage, LiveEventPage
 from sunshine.directory.models import District, School
 
 MARKER = "演示数据-直播参与.csv"
@@ -19,6 +22,11 @@ WEIGHTS = [9, 8, 6, 7, 8, 3, 5, 4, 5, 2, 1, 1, 3]
 
 
 def seed(stdout):
+    _seed_recent(stdout)
+    demo_campaign.seed(stdout)
+
+
+def _seed_recent(stdout):
     if LiveParticipationImport.objects.filter(file_name=MARKER).exists():
         stdout.write("  已有演示统计数据，跳过")
         return
@@ -49,13 +57,9 @@ def seed(stdout):
 
 
 def _days():
+    # The holiday itself is analytics.demo_campaign's.
     today = timezone.localdate()
-    recent = [today - datetime.timedelta(days=n) for n in range(1, 29)]
-    campaign = Campaign.objects.filter(kind=Campaign.Kind.WINTER, starts_on__lte=today).first()
-    if campaign is None:
-        return recent
-    span = (campaign.ends_on - campaign.starts_on).days
-    return recent + [campaign.starts_on + datetime.timedelta(days=n) for n in range(0, span, 2)]
+    return [today - datetime.timedelta(days=n) for n in range(1, 29)]
 
 
 def _play(random_, pages, days, district, schools, viewer):
@@ -114,5 +118,9 @@ def _live_import(districts):
     day = timezone.localdate() - datetime.timedelta(days=7)
     lines = ["日期,直播活动,区县,参与人次"]
     for index, district in enumerate(districts):
-        lines.append(f"{day.isoformat()},{event},{district.name},{(13 - index) * 1500 + 800}")
+        # Within the district's students (one event cannot have more: analytics.live_import).
+        students = sum(s.enrollment or 0 for s in district.schools.all()) or 1000
+        lines.append(
+            f"{day.isoformat()},{event},{district.name},{students * (40 + 3 * index) // 100}"
+        )
     return import_live_participation("\n".join(lines).encode("utf-8"), MARKER)

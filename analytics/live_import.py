@@ -4,6 +4,12 @@ Columns: 日期, 直播活动, 区县 and/or 学校 (name or code), 参与人次
 bad row is reported with the line number the uploader sees in Excel and a reason in Chinese.
 A district officer may only import their own district's rows.
 
+Plausibility: one row is one live event, so its participants cannot be more than the students
+of its place (the school's enrollment, or the district's schools' together: enrollment × one
+event). A row above that is refused with the cap in its reason, unless a city staff member
+confirms the file's rows above the cap with a reason; the confirmation is logged on the import
+(Wagtail's log, action LIVE_IMPORT_CONFIRMED) with the confirmed lines.
+
 Nothing is counted twice: a row for a (date, event, district, school) that is already in the
 database — from an earlier file, or earlier in the same file — is refused with the file it came
 from, and a file whose every row is already there (the same bytes uploaded again, recognised by
@@ -17,11 +23,13 @@ import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from analytics.models import LiveParticipation, LiveParticipationImport
 from courses.models import LiveEventPage
 from sunshine.directory.models import District, School
 from sunshine.directory.tabular import TableError, read_table
+from sunshine.roles.scope import is_city_staff
 
 COLUMNS = {
     "date": ("日期", "直播日期", "开展日期", "date"),
@@ -30,13 +38,15 @@ COLUMNS = {
     "school": ("学校", "学校名称", "学校代码", "school"),
     "participants": ("参与人次", "参与人数", "观看人次", "人次", "participants"),
 }
+# Above this no confirmation helps: more than the whole province's pupils in one event.
 MAX_PARTICIPANTS = 10_000_000
+LIVE_IMPORT_CONFIRMED = "analytics.live_import_confirmed"
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
 )
 
-__all__ = ["TableError", "import_live_participation", "COLUMNS"]
+__all__ = ["TableError", "import_live_participation", "COLUMNS", "LIVE_IMPORT_CONFIRMED"]
 
 
 def parse_date(text):
@@ -67,9 +77,25 @@ class _Places:
             self.districts[district.name] = district
         self.schools_by_code = {}
         self.schools_by_name = {}
+        # Students of each district's schools whose enrollment is known (0: none known).
+        self.enrolled = {}
         for school in School.objects.select_related("district"):
             self.schools_by_code[school.code] = school
             self.schools_by_name.setdefault(school.name, []).append(school)
+            self.enrolled[school.district_id] = self.enrolled.get(school.district_id, 0) + (
+                school.enrollment or 0
+            )
+
+    def cap(self, district, school):
+        """(most participants one event can have here, what it is) or (None, "") if unknown."""
+        if school is not None:
+            if school.enrollment:
+                return school.enrollment, f"{school.name}在校学生数 {school.enrollment:,}"
+            return None, ""
+        students = self.enrolled.get(district.pk, 0)
+        if students:
+            return students, f"{district.name}各校在校学生数合计 {students:,}"
+        return None, ""
 
     def school(self, text, district):
         if text in self.schools_by_code:
@@ -84,8 +110,13 @@ class _Places:
         return None, f"没有找到学校“{text}”"
 
 
-def _check(row, places, events, scope):
-    """A LiveParticipation for a row, or raises ValueError with the reason."""
+class AboveCap(ValueError):
+    """A row above its plausibility cap: refused unless a city staff member confirms it."""
+
+
+def _check(row, places, events, scope, confirming=False):
+    """A LiveParticipation for a row, or raises ValueError with the reason (AboveCap when only
+    a city staff member's confirmation would let it in)."""
     values = row.values
     held_on = parse_date(values.get("date", ""))
     if held_on is None:
@@ -118,7 +149,13 @@ def _check(row, places, events, scope):
         district = school.district
     if scope is not None and district.pk != scope.pk:
         raise ValueError(f"只能导入本区县（{scope.name}）的数据")
-    return LiveParticipation(
+    cap, what = places.cap(district, school)
+    if cap is not None and participants > cap and not confirming:
+        raise AboveCap(
+            f"参与人次 {participants:,} 超过合理上限 {cap:,}（{what} × 1 场直播），未导入。"
+            "如确属实，请市级管理员在导入时勾选“确认超出上限的数据”并说明原因"
+        )
+    item = LiveParticipation(
         held_on=held_on,
         event_name=event_name,
         event=events.get(event_name),
@@ -126,6 +163,8 @@ def _check(row, places, events, scope):
         school=school,
         participants=participants,
     )
+    item.above_cap = cap is not None and participants > cap
+    return item
 
 
 def _key(item):
@@ -148,10 +187,15 @@ def _already_imported(candidates):
     return {_key(row): row.source for row in existing}
 
 
-def import_live_participation(data, filename, *, user=None, scope=None):
+def import_live_participation(data, filename, *, user=None, scope=None, confirm_reason=""):
     """Reads the file and saves its good rows. Returns the LiveParticipationImport (with
     `errors` = [{"line", "message"}]). Raises TableError when the file as a whole is unreadable
-    or was imported before."""
+    or was imported before.
+
+    `confirm_reason`: a city staff member (`user`) confirms the rows above their plausibility
+    cap, and says why; ignored for anyone else, whose rows above the cap are refused."""
+    confirm_reason = " ".join((confirm_reason or "").split())[:500]
+    confirming = bool(confirm_reason) and scope is None and is_city_staff(user)
     rows, present = read_table(data, filename, COLUMNS)
     missing = [COLUMNS[key][0] for key in ("date", "event", "participants") if key not in present]
     if "district" not in present and "school" not in present:
@@ -165,7 +209,7 @@ def import_live_participation(data, filename, *, user=None, scope=None):
     candidates, errors = [], []
     for row in rows:
         try:
-            candidates.append((row.line, _check(row, places, events, scope)))
+            candidates.append((row.line, _check(row, places, events, scope, confirming)))
         except ValueError as error:
             errors.append({"line": row.line, "message": str(error)})
     stored = _already_imported(candidates)
@@ -203,6 +247,15 @@ def import_live_participation(data, filename, *, user=None, scope=None):
             for item in good:
                 item.source = batch
             LiveParticipation.objects.bulk_create(good, batch_size=500)
+            kept = {id(item) for item in good}
+            confirmed = [line for line, item in candidates if item.above_cap and id(item) in kept]
+            if confirmed:
+                log(
+                    instance=batch,
+                    action=LIVE_IMPORT_CONFIRMED,
+                    user=user,
+                    data={"reason": confirm_reason, "lines": confirmed},
+                )
     except IntegrityError as error:
         # Someone imported the same rows at the same moment; theirs counts.
         raise TableError(

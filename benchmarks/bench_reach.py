@@ -77,44 +77,6 @@ FROM (
 ) AS p
 """
 
-# The bulk loader: the rollups of all plays, set-based, one statement per grain and period.
-GEO = [("district", "school_id"), ("district", "-1"), ("'*'", "-1")]
-CONTENT = [
-    ("track", "series_id", "page_id"),
-    ("track", "series_id", "-1"),
-    ("track", "-1", "-1"),
-    ("'*'", "-1", "-1"),
-]
-
-
-def rollup_statements(plays="analytics_play"):
-    statements = []
-    # Every generated play is in exactly one campaign: its first [campaign id, pseudonym] pair.
-    campaign, campaign_viewer = "(campaigns->0->>0)::int", "(campaigns->0->>1)::bigint"
-    for period, table, viewer in (
-        ("day", "analytics_daily_reach", "day_viewer"),
-        ("campaign_id", "analytics_campaign_reach", campaign_viewer),
-    ):
-        source = (
-            plays
-            if period == "day"
-            else (f"(SELECT *, {campaign} AS campaign_id FROM {plays}) AS play")
-        )
-        for g, (district, school) in enumerate(GEO):
-            for c, (track, series, lesson) in enumerate(CONTENT):
-                grain = g * 4 + c
-                dims = [district, school, track, series, lesson]
-                group = ", ".join([period] + [d for d in dims if not d.startswith(("'", "-"))])
-                where = "counted"
-                statements.append(
-                    f"INSERT INTO {table} ({period}, grain, district, school_id, track, series_id, "
-                    "lesson_id, views, viewers, watch_seconds, completions) "
-                    f"SELECT {period}, {grain}, {', '.join(dims)}, count(*), "
-                    f"count(DISTINCT {viewer}), sum(watched_s), count(*) FILTER (WHERE completed) "
-                    f"FROM {source} WHERE {where} GROUP BY {group}"
-                )
-    return statements
-
 
 def reset(cursor):
     cursor.execute(
@@ -179,6 +141,7 @@ def child(options):
     from django.db import connection
 
     from analytics.stores import get_store
+    from analytics.stores.bulk import rollup_statements
 
     call_command("migrate", "--noinput", verbosity=0)
     from courses.models import Campaign

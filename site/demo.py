@@ -20,11 +20,12 @@ from sunshine.roles.names import CITY_STAFF, DISTRICT_STAFF, EDITOR, REVIEWER, T
 
 DEMO_PASSWORD = "sunshine2026"
 
-# A few schools in every district: (code suffix, name suffix, stage).
+# A few schools in every district: (code suffix, name suffix, stage, students in a city
+# district; the counties' schools have fewer, see _enrollment).
 SCHOOLS = [
-    ("01", "实验小学", School.Stage.PRIMARY),
-    ("02", "第一初级中学", School.Stage.JUNIOR),
-    ("03", "第二高级中学", School.Stage.SENIOR),
+    ("01", "实验小学", School.Stage.PRIMARY, 2400),
+    ("02", "第一初级中学", School.Stage.JUNIOR, 1600),
+    ("03", "第二高级中学", School.Stage.SENIOR, 2000),
 ]
 DEMO_DISTRICT = "和平区"
 
@@ -98,13 +99,30 @@ def _seed_directory():
     load_districts()
     schools = {}
     for district in District.objects.all():
-        for suffix, name, stage in SCHOOLS:
+        for suffix, name, stage, students in SCHOOLS:
+            enrollment = _enrollment(district, students)
             school, _ = School.objects.get_or_create(
                 code=f"{district.code}{suffix}",
-                defaults={"name": f"{district.name}{name}", "district": district, "stage": stage},
+                defaults={
+                    "name": f"{district.name}{name}",
+                    "district": district,
+                    "stage": stage,
+                    "enrollment": enrollment,
+                },
             )
+            if school.enrollment is None:  # a demo from before schools had the figure
+                school.enrollment = enrollment
+                school.save(update_fields=["enrollment"])
             schools.setdefault(district.name, school)
     return schools
+
+
+def _enrollment(district, students):
+    """Counties and the county-level city have smaller schools than the city's districts; each
+    district a little different, so the demo's figures do not all look alike."""
+    if district.kind != District.Kind.DISTRICT:
+        students = students * 3 // 5
+    return students + (int(district.code) % 7) * 40
 
 
 def _seed_accounts(schools):

@@ -143,6 +143,8 @@ class Reach(Schema):
     updated_at: str | None = None
     rows: list[Row]
     total: Row
+    # 待核实: held school × day ranges, apart from the rows and the total (not counted in them).
+    held: list[Row] = []
     notes: list[str]
 
 
@@ -153,6 +155,7 @@ NOTES = [
     HELP_TEXT,
     "按学校（by=school）时每行的 district 为所属区县代码，key 为学校编号（0 为未知学校）。",
     "class_meetings 等为教师登记的班会，live_participants_imported 为导入的直播参与数据。",
+    "held 为市级管理员标为“待核实”的学校和日期，其数据不计入 rows 和 total，解除标记后恢复计入。",
 ]
 
 
@@ -164,6 +167,8 @@ def _row(row, by):
     return {
         "key": "total"
         if row.is_total
+        else f"held-{key}"
+        if row.is_held
         else str(key.isoformat() if hasattr(key, "isoformat") else key),
         "label": row.label,
         "code": row.code,
@@ -271,5 +276,6 @@ def payload(report, scope=None):
         "updated_at": report.updated_at.isoformat() if report.updated_at else None,
         "rows": [_row(row, request.by) for row in report.rows],
         "total": _row(report.total, request.by),
+        "held": [_row(row, request.by) for row in report.held],
         "notes": NOTES,
     }

@@ -1,3 +1,4 @@
+from .checks import HeldRange  # noqa: F401
 from .links import ApiToken  # noqa: F401
 
 # --- analytics reports: one import line per module (meetings, links) below ---

@@ -24,6 +24,7 @@ from analytics.models import ApiToken, LiveParticipationImport
 from analytics.reports.access import report_scope
 from sunshine.directory.models import District, School
 from sunshine.directory.tabular import MAX_FILE_BYTES
+from sunshine.roles.scope import is_city_staff
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,32 @@ class LiveImportForm(forms.ModelForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
 
+    confirm_above_cap = forms.BooleanField(
+        label="确认超出上限的数据",
+        required=False,
+        help_text="仅市级管理员可用：参与人次超过在校学生数（× 1 场直播）的行默认不导入；"
+        "核实属实后勾选并说明原因，确认会记入导入记录的操作日志。",
+    )
+    confirm_reason = forms.CharField(
+        label="确认原因", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
     class Meta:
         model = LiveParticipationImport
         fields = []
+
+    def __init__(self, *args, may_confirm=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_confirm:
+            # District staff cannot confirm a figure above the cap: the city checks those.
+            del self.fields["confirm_above_cap"]
+            del self.fields["confirm_reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("confirm_above_cap") and not cleaned.get("confirm_reason", "").strip():
+            self.add_error("confirm_reason", "确认超出上限的数据时，请写明核实情况。")
+        return cleaned
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -128,11 +152,19 @@ class LiveImportCreateView(ImportScopeMixin, CreateView):
             **kwargs,
         )
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "may_confirm": is_city_staff(self.request.user)}
+
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
+        reason = form.cleaned_data.get("confirm_reason", "")
         try:
             self.object = import_live_participation(
-                upload.read(), upload.name, user=self.request.user, scope=self.scope
+                upload.read(),
+                upload.name,
+                user=self.request.user,
+                scope=self.scope,
+                confirm_reason=reason if form.cleaned_data.get("confirm_above_cap") else "",
             )
         except TableError as error:
             form.add_error("file", str(error))

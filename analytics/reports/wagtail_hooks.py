@@ -9,9 +9,12 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import LogFormatter
 
-from analytics.models import ApiToken, LiveParticipationImport
-from analytics.reports import admin_views
+from analytics.live_import import LIVE_IMPORT_CONFIRMED
+from analytics.models import ApiToken, HeldRange, LiveParticipationImport
+from analytics.models.checks import HELD, RELEASED
+from analytics.reports import admin_views, checks_admin
 from analytics.reports.views import REPORT_VIEWS
 from sunshine.roles.scope import can_view_reports
 
@@ -138,6 +141,67 @@ class ApiTokenViewSet(ModelViewSet):
         return admin_views.ApiTokenEditForm if for_update else admin_views.ApiTokenForm
 
 
+class ChecksViewSet(ReportsViewSet):
+    """数据核查: what cannot be true, for city and district staff (their own district)."""
+
+    name = "reach-checks"
+    icon = "warning"
+    menu_label = "数据核查"
+
+    def get_urlpatterns(self):
+        common = {
+            "index_url_name": f"{self.url_namespace}:index",
+            "index_results_url_name": f"{self.url_namespace}:results",
+        }
+        view = checks_admin.ChecksReportView
+        return [
+            path("", view.as_view(**common), name="index"),
+            path("results/", view.as_view(results_only=True, **common), name="results"),
+        ]
+
+
+class HeldRangeViewSet(ModelViewSet):
+    """待核实 marks: city staff only (the model permissions are theirs alone). Added from a
+    finding of 数据核查; released, never deleted."""
+
+    model = HeldRange
+    name = "reach-held"
+    icon = "warning"
+    menu_label = "待核实标记"
+    add_item_label = "标记待核实"
+    index_view_class = checks_admin.HeldRangeIndexView
+    add_view_class = checks_admin.HeldRangeCreateView
+    edit_view_class = checks_admin.HeldRangeReleaseView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = [
+        "school",
+        "date_from",
+        "date_to",
+        "reason",
+        "marked_by",
+        "marked_at",
+        Column("status", label="状态"),
+        "released_by",
+        "release_reason",
+    ]
+    list_filter = []
+    ordering = ["-marked_at"]
+    unused_views = ("delete", "usage")
+
+    def get_form_class(self, for_update=False):
+        return checks_admin.ReleaseForm if for_update else checks_admin.HeldRangeForm
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        for name in ("delete", "usage"):
+            view_kwargs[f"{name}_url_name"] = None
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return [p for p in super().get_urlpatterns() if p.name not in self.unused_views]
+
+
 class ReportsGroup(ViewSetGroup):
     menu_label = "数据报表"
     menu_icon = "table"
@@ -148,6 +212,8 @@ class ReportsGroup(ViewSetGroup):
         ReachReportViewSet("series", "系列课程覆盖"),
         ReachReportViewSet("lesson", "单课覆盖"),
         ReachReportViewSet("day", "每日趋势"),
+        ChecksViewSet(),
+        HeldRangeViewSet(),
         PosterViewSet(),
         LiveImportViewSet(),
         ApiTokenViewSet(),
@@ -157,3 +223,32 @@ class ReportsGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_reports():
     return ReportsGroup()
+
+
+class _ReasonFormatter(LogFormatter):
+    prefix = ""
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        text = f"{self.prefix}原因：{data.get('reason', '')}"
+        if data.get("lines"):
+            text += f"（第 {'、'.join(map(str, data['lines']))} 行）"
+        return text
+
+
+@hooks.register("register_log_actions")
+def register_plausibility_log_actions(actions):
+    @actions.register_action(LIVE_IMPORT_CONFIRMED)
+    class Confirmed(_ReasonFormatter):
+        label = "确认超出上限的直播参与数据"
+        prefix = "确认超出合理上限的行，"
+
+    @actions.register_action(HELD)
+    class Held(_ReasonFormatter):
+        label = "标记待核实"
+        prefix = "标记待核实，"
+
+    @actions.register_action(RELEASED)
+    class Released(_ReasonFormatter):
+        label = "解除待核实"
+        prefix = "解除待核实，"

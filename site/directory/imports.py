@@ -15,7 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from sunshine.directory.models import District, School, UserProfile
+from sunshine.directory.models import MAX_ENROLLMENT, District, School, UserProfile
 from sunshine.directory.tabular import TableError, read_table
 from sunshine.roles.names import ALL_ROLES, TEACHER
 
@@ -24,6 +24,8 @@ SCHOOL_COLUMNS = {
     "name": ("学校名称", "学校", "名称", "name"),
     "district": ("区县", "所属区县", "区县名称", "区县代码", "district"),
     "stage": ("学段", "stage"),
+    # Optional: a file without it leaves every school's figure as it was.
+    "enrollment": ("在校学生数", "在校生数", "学生数", "在校人数", "enrollment"),
 }
 SCHOOL_REQUIRED = ("code", "name", "district", "stage")
 
@@ -170,8 +172,23 @@ def _stage_lookup():
     return lookup
 
 
+def parse_enrollment(text):
+    """在校学生数 as typed (1200, 1,200, 1200人, 1200.0), or raises RowRejected; "" → None."""
+    cleaned = text.replace(",", "").replace("，", "").replace(" ", "").removesuffix("人")
+    if not cleaned:
+        return None
+    if cleaned.endswith(".0"):
+        cleaned = cleaned[:-2]
+    if not cleaned.isascii() or not cleaned.isdigit():
+        raise RowRejected(f"在校学生数“{text}”应为不小于 0 的整数，不清楚可留空")
+    value = int(cleaned)
+    if value > MAX_ENROLLMENT:
+        raise RowRejected(f"在校学生数 {value} 超出合理范围（一所学校最多 {MAX_ENROLLMENT} 人）")
+    return value
+
+
 def import_schools(data, filename):
-    """Import schools (学校代码, 学校名称, 区县, 学段) from CSV or XLSX bytes."""
+    """Import schools (学校代码, 学校名称, 区县, 学段, optional 在校学生数) from CSV or XLSX."""
     result = ImportResult(subject="学校")
     rows = _read(result, data, filename, SCHOOL_COLUMNS, SCHOOL_REQUIRED)
     if rows is None:
@@ -179,6 +196,7 @@ def import_schools(data, filename):
 
     districts = _district_lookup()
     stages = _stage_lookup()
+    with_enrollment = any("enrollment" in row.values for row in rows)
     stage_names = "、".join(School.Stage.labels)
     existing = School.objects.in_bulk([row.get("code") for row in rows], field_name="code")
     first_line = {}
@@ -198,6 +216,9 @@ def import_schools(data, filename):
 
         school = existing.get(code) or School(code=code)
         values = {"name": row.get("name"), "district": district, "stage": stage}
+        if with_enrollment:
+            # An empty cell clears a figure only if the file has the column at all.
+            values["enrollment"] = parse_enrollment(row.get("enrollment"))
         if school.pk and all(getattr(school, key) == value for key, value in values.items()):
             return "unchanged"
         for key, value in values.items():

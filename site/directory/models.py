@@ -1,13 +1,16 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast
 from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 
 from sunshine.roles.scope import district_scope
+
+# The largest school in the country has well under 50,000 students; more is a typo.
+MAX_ENROLLMENT = 50_000
 
 
 class District(models.Model):
@@ -57,6 +60,15 @@ class School(models.Model):
         District, verbose_name="所属区县", on_delete=models.PROTECT, related_name="schools"
     )
     stage = models.CharField("学段", max_length=20, choices=Stage.choices)
+    # What plausibility is judged against (analytics 数据核查): a school cannot have more
+    # viewers in a day than students. Unknown (None) until the bureau's list gives it.
+    enrollment = models.PositiveIntegerField(
+        "在校学生数",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_ENROLLMENT)],
+        help_text="用于数据核查：某校一天的观看人数不应超过在校学生数。不清楚可留空。",
+    )
 
     class Meta:
         ordering = ["district__code", "code"]

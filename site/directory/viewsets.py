@@ -130,20 +130,28 @@ class SchoolViewSet(ScopedViewSet):
     model = School
     icon = "home"
     menu_label = "学校"
-    list_display = ["name", "code", "district", "stage"]
-    list_export = ["code", "name", "district.name", "district.code", "get_stage_display"]
+    list_display = ["name", "code", "district", "stage", "enrollment"]
+    list_export = [
+        "code",
+        "name",
+        "district.name",
+        "district.code",
+        "get_stage_display",
+        "enrollment",
+    ]
     export_headings = {
         "code": "学校代码",
         "name": "学校名称",
         "district.name": "区县",
         "district.code": "区县代码",
         "get_stage_display": "学段",
+        "enrollment": "在校学生数",
     }
     export_filename = "schools"
     filterset_class = SchoolFilterSet
     search_fields = ["name", "code"]
-    form_fields = ["code", "name", "district", "stage"]
-    inspect_view_fields = ["code", "name", "district", "stage"]
+    form_fields = ["code", "name", "district", "stage", "enrollment"]
+    inspect_view_fields = ["code", "name", "district", "stage", "enrollment"]
 
     def scope(self, queryset, district):
         queryset = queryset.select_related("district")

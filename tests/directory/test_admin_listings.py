@@ -89,8 +89,8 @@ def test_a_district_officers_export_holds_only_their_district(client, heping, sc
     rows = read_xlsx(
         b"".join(response.streaming_content) if response.streaming else response.content
     )
-    assert rows[0] == ["学校代码", "学校名称", "区县", "区县代码", "学段"]
-    assert sorted(rows[1:]) == [
+    assert rows[0] == ["学校代码", "学校名称", "区县", "区县代码", "学段", "在校学生数"]
+    assert sorted(row[:5] for row in rows[1:]) == [
         ["H001", "和平一校", "和平区", "210102", "小学"],
         ["H002", "和平二中", "和平区", "210102", "初中"],
     ]
@@ -185,3 +185,21 @@ def test_the_school_listing_costs_the_same_queries_for_3_or_40_schools(client, h
     for n in range(3, 40):
         SchoolFactory(code=f"Q{n:03d}", district=heping)
     assert queries_for_listing() == few
+
+
+def test_city_staff_edit_a_schools_enrollment_in_the_admin(client, schools):
+    client.force_login(CityStaffFactory())
+    school = School.objects.get(code="H001")
+    url = reverse("school:edit", args=[school.pk])
+    form = {"code": "H001", "name": school.name, "district": school.district_id}
+    form["stage"] = school.stage
+
+    refused = client.post(url, {**form, "enrollment": "-3"})
+    assert refused.status_code == 200
+    school.refresh_from_db()
+    assert school.enrollment is None
+
+    assert client.post(url, {**form, "enrollment": "1350"}).status_code == 302
+    school.refresh_from_db()
+    assert school.enrollment == 1350
+    assert "1350" in client.get(reverse("school:index")).content.decode()

@@ -93,7 +93,7 @@ def test_the_templates_download_with_chinese_headers(client):
     client.force_login(CityStaffFactory())
 
     schools = client.get(reverse("import-schools:template_xlsx"))
-    assert read_xlsx(schools.content)[0] == ["学校代码", "学校名称", "区县", "学段"]
+    assert read_xlsx(schools.content)[0] == ["学校代码", "学校名称", "区县", "学段", "在校学生数"]
     assert "filename*=UTF-8''" in schools["Content-Disposition"]
 
     teachers = client.get(reverse("import-teachers:template_csv"))

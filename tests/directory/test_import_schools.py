@@ -159,3 +159,60 @@ def test_the_import_schools_command_reports_bad_lines(tmp_path, capsys):
     assert "第 3 行：未知区县“不存在区”" in err
     with pytest.raises(CommandError, match="找不到文件"):
         call_command("import_schools", str(tmp_path / "missing.csv"))
+
+
+ENROLLED = [*HEADER, "在校学生数"]
+
+
+def test_enrollment_is_imported_when_the_file_has_the_column():
+    rows = [ENROLLED, [*GOOD[0], '"1,200"'], [*GOOD[1], "860人"], [*GOOD[2], ""]]
+    result = import_schools(csv_bytes(rows), "学校.csv")
+
+    assert (result.created, result.errors) == (3, [])
+    enrollment = dict(School.objects.values_list("code", "enrollment"))
+    assert enrollment == {"2101020001": 1200, "2101030002": 860, "2101810003": None}
+
+
+def test_bad_enrollment_is_reported_by_line_number_in_chinese_and_the_row_is_not_saved():
+    rows = [
+        ENROLLED,
+        [*GOOD[0], "1200"],  # line 2
+        [*GOOD[1], "很多"],  # 3: not a number
+        [*GOOD[2], "-5"],  # 4: negative
+        ["2101020007", "和平区巨型小学", "和平区", "小学", "900000"],  # 5: impossible
+        ["2101020008", "和平区小数小学", "和平区", "小学", "12.5"],  # 6: not whole
+    ]
+    result = import_schools(csv_bytes(rows), "学校.csv")
+
+    errors = errors_by_line(result)
+    assert set(errors) == {3, 4, 5, 6}
+    assert "在校学生数“很多”应为不小于 0 的整数" in errors[3]
+    assert "“-5”" in errors[4]
+    assert "超出合理范围" in errors[5] and "900000" in errors[5]
+    assert "“12.5”" in errors[6]
+    assert list(School.objects.values_list("code", flat=True)) == ["2101020001"]
+
+
+def test_an_xlsx_number_cell_and_a_file_without_the_column_leave_figures_alone():
+    import_schools(xlsx_bytes([ENROLLED, [*GOOD[0], 1500]]), "学校.xlsx")
+    assert School.objects.get(code="2101020001").enrollment == 1500
+
+    # The bureau's older list has no enrollment column: the figure stays.
+    result = import_schools(
+        csv_bytes([HEADER, [GOOD[0][0], "和平区阳光小学（新名）", *GOOD[0][2:]]]), "学校.csv"
+    )
+    assert result.updated == 1
+    assert School.objects.get(code="2101020001").enrollment == 1500
+
+    # With the column, the same figure is "unchanged"; an empty cell clears it.
+    assert (
+        import_schools(
+            xlsx_bytes([ENROLLED, [GOOD[0][0], "和平区阳光小学（新名）", *GOOD[0][2:], 1500]]),
+            "学校.xlsx",
+        ).unchanged
+        == 1
+    )
+    import_schools(
+        csv_bytes([ENROLLED, [GOOD[0][0], "和平区阳光小学（新名）", *GOOD[0][2:], ""]]), "学校.csv"
+    )
+    assert School.objects.get(code="2101020001").enrollment is None
