@@ -11,13 +11,17 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.log_actions import LogFormatter, log
+from wagtail.log_actions import LogFormatter
 
 from sunshine.roles.publishing import BREAK_GLASS, UNPUBLISH_REASON, recent_break_glass
 from sunshine.roles.scope import is_city_staff
-
-REASON_FIELD = "unpublish_reason"
-REASON_MAX_LENGTH = 500
+from sunshine.roles.unpublish import (
+    MISSING_REASON,
+    REASON_FIELD,
+    ReasonedUnpublishBulkAction,
+    clean_reason,
+    log_unpublish_reason,
+)
 
 
 class UnpublishReasonFormatter(LogFormatter):
@@ -58,22 +62,21 @@ def add_break_glass_panel(request, panels):
 @hooks.register("before_unpublish_page")
 def require_unpublish_reason(request, page):
     """Unpublishing is immediate, never held for review, but it says why."""
-    reason = request.POST.get(REASON_FIELD, "").strip()
+    reason = clean_reason(request.POST.get(REASON_FIELD))
     if not reason:
-        messages.error(request, "请填写下线原因：下线会立即生效，原因会记入页面历史。")
+        messages.error(request, MISSING_REASON)
         return redirect(request.get_full_path())
-    request.sunshine_unpublish_reason = reason[:REASON_MAX_LENGTH]
+    request.sunshine_unpublish_reason = reason
     return None
 
 
 @hooks.register("after_unpublish_page")
-def log_unpublish_reason(request, page):
-    log(
-        instance=page,
-        action=UNPUBLISH_REASON,
-        user=request.user,
-        data={"reason": getattr(request, "sunshine_unpublish_reason", "")},
-    )
+def log_single_unpublish_reason(request, page):
+    log_unpublish_reason(page, request.user, getattr(request, "sunshine_unpublish_reason", ""))
+
+
+# After Wagtail's own UnpublishBulkAction (order 0), so that the registry keeps this one.
+hooks.register("register_bulk_action", ReasonedUnpublishBulkAction, order=100)
 
 
 class UnlockView(generic.DeleteView):
