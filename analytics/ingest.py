@@ -50,7 +50,11 @@ class GroupCommitter:
         """`write(beats)` makes the beats durable and returns True if they went to the spool."""
         self._write_beats = write
         self._gather = gather_seconds
-        self._condition = threading.Condition()
+        lock = threading.Lock()
+        self._condition = threading.Condition(lock)
+        # Watchers of the queue's depth (tests) wait apart: a new request must not wake every
+        # request already waiting for the write in progress, only to put them back to sleep.
+        self._queued = threading.Condition(lock)
         self._queue: list[_Entry] = []
         self._leader = False
         self._contended = False  # did requests queue behind the last write?
@@ -60,7 +64,7 @@ class GroupCommitter:
         entry = _Entry(beats)
         with self._condition:
             self._queue.append(entry)
-            self._condition.notify_all()  # for wait_for_depth()
+            self._queued.notify_all()
             while not entry.done and self._leader:
                 self._condition.wait()
             if entry.done:
@@ -93,8 +97,8 @@ class GroupCommitter:
         return len(self._queue)
 
     def wait_for_depth(self, depth, timeout=None) -> bool:
-        with self._condition:
-            return self._condition.wait_for(lambda: len(self._queue) >= depth, timeout)
+        with self._queued:
+            return self._queued.wait_for(lambda: len(self._queue) >= depth, timeout)
 
     @staticmethod
     def _result(entry):

@@ -103,6 +103,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "sunshine.urls"
 WSGI_APPLICATION = "sunshine.wsgi.application"
+# Served ahead of the full middleware stack when the request has no session cookie
+# (sunshine.lean): the beat, the request a playing video sends every 15 s.
+LEAN_PATHS = ["/api/v1/plays/beat"]
 
 TEMPLATES = [
     {

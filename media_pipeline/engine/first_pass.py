@@ -9,15 +9,17 @@ same (sha256, profile hash) is reused instead of encoded again.
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import captions as captions_mod
-from .encode import AUDIO_NAME, join_fragments, remux_progressive
+from .encode import AUDIO_NAME, PLAYLIST_NAME, join_fragments, remux_progressive
 from .errors import InvalidSource, OutputInvalid
 from .ffmpeg import ffmpeg_version
-from .hls import write_master
+from .hls import parse_media_playlist, write_master
 from .images import make_images
 from .ladder import Profile, fallback_rung, get_profile, plan_ladder, profile_hash
 from .pass_steps import (
@@ -128,46 +130,51 @@ def _build(source, info, profile, out, report, cancel, captions, time_limit, sta
         cancel=cancel,
     )
     encode_seconds = run.elapsed
-    try:
-        videos, audio = validate_ladder(
-            out,
-            [r.name for r in base],
-            video_duration=info.video_duration,
-            audio_expected=info.has_audio,
-            audio_duration=info.audio_duration,
-        )
-    except OutputInvalid as exc:
-        damage = source_damage(run.error_counts, profile)
-        if damage:  # name the cause in the source, not the symptom in the output
-            raise InvalidSource(damage, detail=f"{exc.detail}\n{run.stderr_tail}") from exc
-        raise
-    damage = source_damage(run.error_counts, profile)
-    if damage:
-        raise InvalidSource(damage, detail=run.stderr_tail)
-    check_cancel(cancel)
-
-    report("fallback")
+    # The fallback MP4, the audio-only file and the images only copy and decode what the encode
+    # wrote: they run while the ladder is validated (two ffmpeg remuxes and a keyframe decode
+    # beside the validation's own decoding), and count only if it passes.
     side_limit = time_limit or profile.time_limit(info.duration, factor=0.5)
-    scratch = out / ".scratch"
-    scratch.mkdir()
     fallback = fallback_rung(base, profile)
-    video_fmp4 = join_fragments(out / fallback.name, scratch / "video.mp4")
-    audio_fmp4 = join_fragments(out / AUDIO_NAME, scratch / "audio.mp4") if audio else None
-    remux_progressive(
-        video_fmp4, audio_fmp4, out / FALLBACK_NAME, cwd=scratch, timeout=side_limit, cancel=cancel
-    )
-    check_progressive_mp4(
-        out / FALLBACK_NAME, expect_audio=audio is not None, duration=info.duration
-    )
-    if audio_fmp4 is not None:
-        remux_progressive(
-            None, audio_fmp4, out / AUDIO_ONLY_NAME, cwd=scratch, timeout=side_limit, cancel=cancel
-        )
-    shutil.rmtree(scratch)
-    check_cancel(cancel)
+    invalid = threading.Event()
 
+    def side_cancel():
+        return invalid.is_set() or (cancel is not None and cancel())
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="first-pass") as pool:
+        side = pool.submit(
+            _side_outputs, out, base[0].name, fallback, info, profile, side_limit, side_cancel, pool
+        )
+        try:
+            videos, audio = validate_ladder(
+                out,
+                [r.name for r in base],
+                video_duration=info.video_duration,
+                audio_expected=info.has_audio,
+                audio_duration=info.audio_duration,
+            )
+        except OutputInvalid as exc:
+            invalid.set()
+            damage = source_damage(run.error_counts, profile)
+            if damage:  # name the cause in the source, not the symptom in the output
+                raise InvalidSource(damage, detail=f"{exc.detail}\n{run.stderr_tail}") from exc
+            raise
+        except BaseException:
+            invalid.set()
+            raise
+        damage = source_damage(run.error_counts, profile)
+        if damage:
+            invalid.set()
+            raise InvalidSource(damage, detail=run.stderr_tail)
+        try:
+            check_cancel(cancel)
+            report("fallback")
+            images, audio_only = side.result()
+            audio_only.result()
+        except BaseException:
+            invalid.set()
+            raise
+    shutil.rmtree(out / ".scratch")
     report("images")
-    images = make_images(out / FALLBACK_NAME, out, duration=videos[0].duration, profile=profile)
     tracks = [captions_mod.write_caption_files(out, c, videos[0].duration) for c in captions]
 
     by_name = {r.name: r for r in base}
@@ -204,6 +211,41 @@ def _build(source, info, profile, out, report, cancel, captions, time_limit, sta
         "realtime_factor": round(info.duration / total, 3) if total else None,
     }
     return manifest
+
+
+def _side_outputs(out, first_rung, fallback, info, profile, timeout, cancel, pool):
+    """Fallback MP4 (checked), audio-only file (on another thread of `pool`) and images, from
+    what the encode wrote. Returns (the images' manifest entries, the audio-only future)."""
+    scratch = out / ".scratch"
+    scratch.mkdir()
+    video_fmp4 = join_fragments(out / fallback.name, scratch / "video.mp4")
+    audio_fmp4 = join_fragments(out / AUDIO_NAME, scratch / "audio.mp4") if info.has_audio else None
+    audio_only = Future()
+    if audio_fmp4 is not None:
+        audio_only = pool.submit(
+            remux_progressive,
+            None,
+            audio_fmp4,
+            out / AUDIO_ONLY_NAME,
+            cwd=scratch,
+            timeout=timeout,
+            cancel=cancel,
+        )
+    else:
+        audio_only.set_result(None)
+    remux_progressive(
+        video_fmp4, audio_fmp4, out / FALLBACK_NAME, cwd=scratch, timeout=timeout, cancel=cancel
+    )
+    check_progressive_mp4(
+        out / FALLBACK_NAME, expect_audio=audio_fmp4 is not None, duration=info.duration
+    )
+    # The duration validation measures for the first rung (videos[0].duration): the sum of
+    # its playlist's EXTINF.
+    playlist = parse_media_playlist((out / first_rung / PLAYLIST_NAME).read_text())
+    images = make_images(
+        out / FALLBACK_NAME, out, duration=playlist.total_duration, profile=profile
+    )
+    return images, audio_only
 
 
 def update_captions(

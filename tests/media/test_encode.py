@@ -15,6 +15,7 @@ import media_pipeline.engine.first_pass as first_pass_mod
 import media_pipeline.engine.pass_steps as pass_steps_mod
 import media_pipeline.engine.workspace as workspace_mod
 from media_pipeline.engine.captions import CaptionInput
+from media_pipeline.engine.errors import OutputInvalid
 from media_pipeline.engine.first_pass import run_pipeline
 from media_pipeline.engine.hd_pass import run_hd_pass
 from media_pipeline.engine.hls import parse_media_playlist
@@ -295,6 +296,67 @@ def test_a_job_that_dies_midway_publishes_nothing_and_can_run_again(clips, tmp_p
     monkeypatch.undo()
     result = run_pipeline(source, tmp_path, profile="fast")
     assert not result.reused and (result.root / result.manifest["master"]).exists()
+
+
+def test_the_fallback_and_images_are_made_while_the_ladder_is_validated(
+    clips, tmp_path, monkeypatch
+):
+    source = clips.video(width=320, height=240, seconds=3)
+    real = first_pass_mod.validate_ladder
+    seen = {}
+
+    def validate_once_the_side_work_is_done(root, *args, **kwargs):
+        # Validation runs on the job's thread; the fallback, audio-only and images on others.
+        seen["side work finished during validation"] = all(
+            wait_for(root / name) for name in ("fallback.mp4", "audio.m4a", "storyboard.vtt")
+        )
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(first_pass_mod, "validate_ladder", validate_once_the_side_work_is_done)
+    result = run_pipeline(source, tmp_path, profile="fast")
+    assert seen == {"side work finished during validation": True}
+    assert not (result.root / ".scratch").exists()
+    assert {"poster.jpg", "storyboard.jpg", "fallback.mp4", "audio.m4a"} <= {
+        p.name for p in result.root.iterdir()
+    }
+
+
+def wait_for(path, seconds=60):
+    # A generous bound, not a timing assertion: the side work is a few remuxes of a 3 s clip.
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_ladder_that_fails_validation_stops_the_side_work_and_publishes_nothing(
+    clips, tmp_path, monkeypatch
+):
+    source = clips.video(width=320, height=240, seconds=3)
+    remuxes, started = [], threading.Event()
+    real_remux = first_pass_mod.remux_progressive
+
+    def remux(*args, cancel=None, **kwargs):
+        remuxes.append(cancel)
+        started.set()
+        return real_remux(*args, cancel=cancel, **kwargs)
+
+    def invalid(*args, **kwargs):
+        assert started.wait(60)  # the side work is under way when validation says no
+        raise OutputInvalid("segment_undecodable", detail="test")
+
+    monkeypatch.setattr(first_pass_mod, "remux_progressive", remux)
+    monkeypatch.setattr(first_pass_mod, "validate_ladder", invalid)
+    with pytest.raises(OutputInvalid) as failure:
+        run_pipeline(source, tmp_path, profile="fast")
+    assert failure.value.code == "segment_undecodable"  # validation's verdict, not a side error
+    assert remuxes and all(cancel() for cancel in remuxes)  # told to stop
+    assert not (tmp_path / "videos").exists() or not any((tmp_path / "videos").rglob("*"))
+    assert not list((tmp_path / ".partial").iterdir())
 
 
 def test_leftovers_of_other_killed_jobs_are_swept_but_running_ones_kept(clips, tmp_path):
