@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 SUNSHINE := $(BIN)/sunshine
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Exported so SITE_URL (QR posters, share links, admin links) follows them: sunshine.environment.
+export HOST PORT
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 

@@ -279,7 +279,7 @@ else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "sunshine.search.backends.database"}}
 
 WAGTAIL_SITE_NAME = "阳光课堂"
-WAGTAILADMIN_BASE_URL = env.get("SITE_URL")
+WAGTAILADMIN_BASE_URL = env.site_url()
 WAGTAILDOCS_EXTENSIONS = [
     "pdf",
     "doc",

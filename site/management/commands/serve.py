@@ -102,8 +102,9 @@ class Command(BaseCommand):
     help = "启动网站（gunicorn）、后台任务 worker 和定时任务调度器；Ctrl+C 停止。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        # HOST and PORT from the environment, the same ones SITE_URL follows (settings.py).
+        parser.add_argument("--host", default=environment.get("HOST"))
+        parser.add_argument("--port", type=int, default=environment.get("PORT"))
         parser.add_argument(
             "--workers", type=int, default=default_workers(), help="gunicorn 进程数"
         )
