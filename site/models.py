@@ -1,8 +1,12 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.blocks import StructBlockValidationError
 from wagtail.fields import StreamField
+
+from sunshine.hotlines import placeholder_reason
 
 
 class HotlineBlock(blocks.StructBlock):
@@ -13,6 +17,13 @@ class HotlineBlock(blocks.StructBlock):
     class Meta:
         icon = "mail"
         label = "热线"
+
+    def clean(self, value):
+        value = super().clean(value)
+        reason = placeholder_reason(value)
+        if reason:
+            raise StructBlockValidationError(block_errors={"number": ValidationError(reason)})
+        return value
 
 
 DEFAULT_HOTLINES = [
