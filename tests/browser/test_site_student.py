@@ -18,7 +18,7 @@ def test_a_student_goes_from_home_to_a_series_and_through_its_lessons(
     site = sample_site()
     phone.goto(live_server.url + "/")
     assert phone.locator("h1").inner_text() == "阳光课堂"
-    hotline = phone.locator('.help-strip__bar a[href="tel:12356"]')
+    hotline = phone.locator('.help-strip .help-strip__bar a[href="tel:12356"]')
     assert hotline.is_visible()
 
     phone.get_by_role("link", name="珍爱生命", exact=True).click()
