@@ -7,17 +7,20 @@ BIN := $(VENV)/bin
 SUNSHINE := $(BIN)/sunshine
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Exported so SITE_URL (QR posters, share links, admin links) follows them: sunshine.environment.
+export HOST PORT
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 
 .PHONY: demo test install vendor chromium system-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
 
-# seed_demo ends by printing the demo logins; serve then prints the address.
+# serve prints the address and then the demo logins, last; the task workers' and the
+# scheduler's log lines (hundreds while the demo's tasks run) go to var/log/tasks.log.
 demo: install vendor
 	$(SUNSHINE) migrate --noinput
 	$(SUNSHINE) collectstatic --noinput -v0
-	$(SUNSHINE) seed_demo
-	$(SUNSHINE) serve --host $(HOST) --port $(PORT)
+	$(SUNSHINE) seed_demo --no-logins
+	$(SUNSHINE) serve --host $(HOST) --port $(PORT) --task-log --logins
 
 test: install vendor chromium lint js-check migrations-check test-sqlite test-postgres api-schema
 

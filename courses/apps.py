@@ -12,7 +12,10 @@ class CoursesConfig(AppConfig):
         from sunshine import cache, scheduler
         from sunshine.search import page_types
 
+        from . import durations
         from .tasks import publish_scheduled_pages
+
+        durations.connect()
 
         scheduler.register(
             "publish_scheduled", every=timedelta(minutes=1), func=publish_scheduled_pages

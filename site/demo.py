@@ -14,6 +14,7 @@ from wagtail.models import Collection, Page, Site
 from sunshine.directory.districts import load_districts
 from sunshine.directory.models import District, School, UserProfile
 from sunshine.home.models import HomePage, InfoPage
+from sunshine.hotlines import placeholder_reason
 from sunshine.models import SiteSettings
 from sunshine.roles import ensure_roles
 from sunshine.roles.names import CITY_STAFF, DISTRICT_STAFF, EDITOR, REVIEWER, TEACHER
@@ -42,11 +43,11 @@ ACCOUNTS = [
     ("reviewer2", "审核员：初审或复审（与另一位审核员各审一步）", REVIEWER, "李静"),
 ]
 
+# Only the national lines: the bureau adds the city's own line in 设置 → 网站设置 before going
+# live (a made-up number must never be tapped by a child in trouble).
 HOTLINES = [
     {"name": "全国心理援助热线", "number": "12356", "hours": "24小时"},
     {"name": "青少年服务台", "number": "12355", "hours": "工作日 8:30–17:00"},
-    # Placeholder: the bureau fills in the city's own line before going live.
-    {"name": "本市心理援助热线（示例号码）", "number": "024-0000-0000", "hours": "上线前请替换"},
 ]
 
 
@@ -253,7 +254,13 @@ def _seed_settings(home, privacy):
     site = Site.objects.get(root_page=home)
     site_settings = SiteSettings.for_site(site)
     if site_settings.icp_number:
-        return  # already filled in, by this or by an administrator
+        # Already filled in, by this or by an administrator; an older demo also seeded a
+        # placeholder city line, which goes.
+        real = [block for block in site_settings.hotlines if not placeholder_reason(block.value)]
+        if len(real) < len(site_settings.hotlines):
+            site_settings.hotlines = [("hotline", block.value) for block in real]
+            site_settings.save()
+        return
     site_settings.hotlines = [{"type": "hotline", "value": line} for line in HOTLINES]
     site_settings.icp_number = "辽ICP备00000000号-1"
     site_settings.police_filing_number = "辽公网安备21010202000000号"

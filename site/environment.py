@@ -55,7 +55,10 @@ VARIABLES = [
     ),
     Variable("CSRF_TRUSTED_ORIGINS", "—", items, default=()),
     Variable("DEBUG", "off", boolean, default=False),
-    Variable("SITE_URL", "`http://127.0.0.1:8000`", default="http://127.0.0.1:8000"),
+    # Where `sunshine serve` (and `make demo`) listens; SITE_URL follows them unless it is set.
+    Variable("HOST", "`127.0.0.1`", default="127.0.0.1"),
+    Variable("PORT", "`8000`", int, default=8000),
+    Variable("SITE_URL", "`http://HOST:PORT`"),  # site_url() below
     Variable("SUNSHINE_VAR_DIR", "`var/`"),  # settings.py: the project's var/ folder
     Variable("DATABASE_URL", "SQLite in `var/`"),
     Variable("DATABASE_CONN_MAX_AGE", "`60`", int, default=60),
@@ -187,6 +190,21 @@ def get(name, default=None):
         return entry.parse(value)
     except ValueError as error:
         raise ImproperlyConfigured(f"环境变量 {name} 的值无效：{value!r}") from error
+
+
+def site_url() -> str:
+    """SITE_URL, or the address `sunshine serve` listens on (HOST and PORT), so QR posters and
+    share links made by `PORT=8101 make demo` point at port 8101. A server listening on every
+    interface (0.0.0.0, ::) is reached locally at 127.0.0.1; a phone on the network needs
+    SITE_URL set to the machine's own address."""
+    if raw("SITE_URL"):
+        return get("SITE_URL").rstrip("/")
+    host = get("HOST").strip()
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{get('PORT')}"
 
 
 def as_mapping() -> dict[str, str]:

@@ -1,9 +1,13 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
+from wagtail.blocks import StructBlockValidationError
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Site
+
+from sunshine.hotlines import placeholder_reason
 
 
 class HotlineBlock(blocks.StructBlock):
@@ -14,6 +18,13 @@ class HotlineBlock(blocks.StructBlock):
     class Meta:
         icon = "mail"
         label = "热线"
+
+    def clean(self, value):
+        value = super().clean(value)
+        reason = placeholder_reason(value)
+        if reason:
+            raise StructBlockValidationError(block_errors={"number": ValidationError(reason)})
+        return value
 
 
 DEFAULT_HOTLINES = [

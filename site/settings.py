@@ -81,6 +81,10 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response, cached pages included (sunshine.csp).
     "sunshine.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip for what Django renders (not for pages with a CSRF token: sunshine.compression). Above
+    # the page cache, so the cache keeps one uncompressed copy and each response is compressed
+    # as it leaves; below WhiteNoise, whose static files are compressed ahead of time.
+    "sunshine.compression.TextCompressionMiddleware",
     # Anonymous pages come from the page cache; see sunshine.cache for what is cached and when
     # it is purged.
     "sunshine.cache.UpdatePageCacheMiddleware",
@@ -226,7 +230,8 @@ STORAGES = {
         "BACKEND": (
             "sunshine.staticfiles.ModuleAwareManifestStorage"
             if env.get("STATIC_MANIFEST", PRODUCTION)
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            # gzip copies beside each file, which WhiteNoise serves to browsers that take them
+            else "whitenoise.storage.CompressedStaticFilesStorage"
         )
     },
 }
@@ -283,7 +288,7 @@ else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "sunshine.search.backends.database"}}
 
 WAGTAIL_SITE_NAME = "阳光课堂"
-WAGTAILADMIN_BASE_URL = env.get("SITE_URL")
+WAGTAILADMIN_BASE_URL = env.site_url()
 WAGTAILDOCS_EXTENSIONS = [
     "pdf",
     "doc",

@@ -5,12 +5,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from sunshine import routing
+from sunshine.favicon import favicon
 from sunshine.search import views as search_views
 
 # A database that is busy or gone is a 503 (sunshine.unavailable), any other error the 500 page.
 handler500 = "sunshine.unavailable.server_error"
 
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", search_views.search, name="search"),

@@ -16,6 +16,7 @@ from wagtail.search import index
 from sunshine.blocks import BodyBlock
 from sunshine.pages import SharePageMixin
 
+from ..durations import video_length
 from ..listings import listing_page
 from .mixins import VideoPageMixin
 from .taxonomy import TRACK_BLURBS, Track
@@ -132,6 +133,7 @@ class CourseSeriesPage(SharePageMixin, Page):
             .live()
             .defer_streamfields()
             .defer("transcript")
+            .select_related("video")  # each lesson's 时长 is its video's (shown_duration)
             .order_by("path")
         )
 
@@ -145,7 +147,11 @@ class CourseSeriesPage(SharePageMixin, Page):
         context["lessons"] = SimpleLazyObject(lambda: self.published_lessons)
         context["total_duration"] = SimpleLazyObject(
             lambda: sum(
-                (lesson.duration for lesson in self.published_lessons if lesson.duration),
+                (
+                    lesson.shown_duration
+                    for lesson in self.published_lessons
+                    if lesson.shown_duration
+                ),
                 timedelta(),
             )
         )
@@ -163,6 +169,7 @@ class LessonPageQuerySet(PageQuerySet):
 class LessonPage(VideoPageMixin, SharePageMixin, Page):
     """One lesson of a series. Its position among its siblings is the lesson order."""
 
+    # Filled in from the video when it has one (courses.durations).
     duration = models.DurationField("时长", null=True, blank=True, help_text="格式：时:分:秒")
     summary = models.TextField("内容提要")
     body = StreamField(BodyBlock(), verbose_name="正文", blank=True)
@@ -202,6 +209,18 @@ class LessonPage(VideoPageMixin, SharePageMixin, Page):
         super().clean()
         if self.duration is not None and self.duration <= timedelta(0):
             raise ValidationError({"duration": "时长必须大于 0"})
+
+    def save(self, *args, **kwargs):
+        # A ready video's probed length wins over the typed figure (courses.durations).
+        length = video_length(self.video) if self.video_id else None
+        if length is not None:
+            self.duration = length
+        return super().save(*args, **kwargs)
+
+    @property
+    def shown_duration(self):
+        """What the page says as 时长: the video's own length where it has one."""
+        return (video_length(self.video) if self.video_id else None) or self.duration
 
     def get_share_image(self):
         return self.share_image or self.series.get_share_image()

@@ -11,6 +11,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from wagtail.models import Page, Site
 
+from sunshine.hotlines import shown
 from sunshine.models import DEFAULT_HOTLINES, SiteSettings
 
 register = template.Library()
@@ -30,10 +31,11 @@ def _page_from(context):
 
 @register.simple_tag(takes_context=True)
 def help_hotlines(context):
-    """The hotlines for the help strip: the site's, or the national ones if none are set, so a
-    number to call is never missing."""
+    """The hotlines for the help strip: the site's real ones (never a placeholder number:
+    sunshine.hotlines), or the national ones if none are left, so a number to call is never
+    missing."""
     site_settings = SiteSettings.for_request_or_default(context.get("request"))
-    hotlines = [block.value for block in site_settings.hotlines]
+    hotlines = shown([block.value for block in site_settings.hotlines])
     return hotlines or [value for _, value in DEFAULT_HOTLINES]
 
 

@@ -6,6 +6,7 @@ launched with the flags that keep it off the (closed) network.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+# WeChat's in-app browser on Android (its X5/XWEB engine is Chromium): what students open share
+# links in. Android's, so Chromium still plays HLS through hls.js as the real one does.
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 13; V2227A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0"
+    " Chrome/111.0.5563.116 Mobile Safari/537.36 XWEB/1110017 MMWEBSDK/20231202"
+    " MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN"
+)
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -127,6 +136,29 @@ def phone(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(params=["chromium", "wechat"])
+def phone_or_wechat(request, chromium):
+    """The journey twice: in plain Chromium and with WeChat's user agent, both at 390×844."""
+    extra = {"user_agent": WECHAT_UA} if request.param == "wechat" else {}
+    context = chromium.new_context(
+        viewport=PHONE, locale="zh-CN", accept_downloads=True, has_touch=True, **extra
+    )
+    page = context.new_page()
+    page.browser_name = request.param  # for screenshot names
+    yield page
+    context.close()
+
+
+def screenshot(page, area, name):
+    """Saves a full-page screenshot to var/screenshots/<area>/<name>.png (SCREENSHOT_DIR to
+    change): kept as a test artifact and looked at by a person, not compared."""
+    folder = SCREENSHOTS / area
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 @pytest.fixture

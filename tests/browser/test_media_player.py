@@ -67,11 +67,19 @@ def test_a_lesson_plays_shows_captions_and_resumes_after_a_reload(
                               e => window.playerEvents.push([name, e.detail])); }"""
     )
 
+    # One set of controls, ours: the native ones are only for a page without JavaScript.
+    assert phone.evaluate(video_js("v.controls || v.hasAttribute('controls')")) is False
+    assert phone.get_by_role("button", name="播放", exact=True).count() == 1
     phone.get_by_role("button", name="播放", exact=True).click()
     phone.wait_for_function(video_js("v.currentTime > 3"), timeout=30_000)
     assert player.get_attribute("data-engine") == "hls.js"  # Chromium has MediaSource
     assert player.get_attribute("data-page-id") == str(lesson.pk)
 
+    # On a phone, quality, speed and captions are in the 设置 menu.
+    menu = phone.get_by_role("button", name="设置")
+    assert not phone.get_by_label("播放速度").is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
     quality = phone.get_by_label("清晰度", exact=True)
     assert [o.strip() for o in quality.locator("option").all_inner_texts()] == [
         "自动",
@@ -86,9 +94,10 @@ def test_a_lesson_plays_shows_captions_and_resumes_after_a_reload(
     captions = phone.get_by_role("button", name="字幕开关")
     captions.click()
     assert captions.get_attribute("aria-pressed") == "true"
-    assert phone.evaluate(video_js("v.textTracks[0].mode")) == "showing"
+    assert phone.evaluate(video_js("v.textTracks[0].mode")) == "hidden"  # drawn by the player
     phone.wait_for_function(video_js("v.textTracks[0].activeCues.length > 0"), timeout=10_000)
     assert phone.locator(".sunshine-player__status").inner_text() == "字幕已开启"
+    assert player.locator(".sunshine-player__captions").inner_text() == "同学们好，今天我们认识情绪。"
 
     # Pointing at three quarters of the seek bar shows the storyboard tile for 0:12 (2 s tiles of
     # 160×90 in one row: the seventh, 960 px in).

@@ -101,3 +101,71 @@ def test_when_one_process_dies_serve_stops_the_others_and_fails(serve):
     assert process.returncode != 0
     assert "scheduler" in output
     assert not any(alive(pid) for pid in children)
+
+
+def test_children_route_the_task_workers_and_scheduler_to_the_task_log(tmp_path):
+    from sunshine.management.commands.serve import children, open_task_log
+
+    log = open_task_log(tmp_path / "log" / "tasks.log")
+    try:
+        routed = {child.name: child.log for child in children("127.0.0.1", 8000, 1, 2, log)}
+    finally:
+        log.close()
+    assert routed == {"web": None, "worker": log, "video-worker": log, "scheduler": log}
+    assert {child.log for child in children("127.0.0.1", 8000, 1, 2)} == {None}
+
+
+def test_a_routed_child_writes_its_output_and_errors_to_the_file_not_the_terminal(tmp_path, capfd):
+    import sys
+
+    from sunshine.management.commands.serve import Child, open_task_log
+
+    path = tmp_path / "log" / "tasks.log"
+    log = open_task_log(path)
+    script = "import sys; print('task ran'); print('task warned', file=sys.stderr)"
+    child = Child("worker", [sys.executable, "-c", script], log=log)
+    child.start()
+    assert child.process.wait(timeout=30) == 0
+    log.close()
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("== sunshine serve ")
+    assert "task ran" in text and "task warned" in text
+    out, err = capfd.readouterr()
+    assert "task" not in out + err
+
+
+def test_serve_for_the_demo_prints_the_logins_last_and_keeps_task_logs_in_a_file(
+    migrated_env, tmp_path
+):
+    port = free_port()
+    task_log = tmp_path / "tasks.log"
+    env = {**migrated_env, "LOG_LEVEL": "INFO"}
+    process = sunshine_popen(
+        "serve",
+        f"--port={port}",
+        "--workers=1",
+        "--threads=2",
+        f"--task-log={task_log}",
+        "--logins",
+        env=env,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 90
+        while not any("按 Ctrl+C 停止" in line for line in lines):
+            assert time.monotonic() < deadline and process.poll() is None, "".join(lines)
+            lines.append(process.stdout.readline())
+        # The scheduler logs at INFO when it starts: in the file, not among these lines.
+        while "scheduler" not in task_log.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, task_log.read_text(encoding="utf-8")
+            time.sleep(0.3)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=60)
+    printed = "".join(lines)
+    started = printed.index(f"http://127.0.0.1:{port}/")
+    accounts = printed.index("演示账号")
+    assert started < accounts  # the address, then the logins, then only how to stop
+    assert printed.index("teacher", accounts) > accounts
+    assert f"后台任务日志：{task_log}" in printed
+    assert "scheduler" not in printed.lower() and "db_worker" not in printed

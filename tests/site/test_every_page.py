@@ -63,6 +63,7 @@ def test_every_page_type_renders_in_chinese_with_the_help_strip_and_footer(
         assert '<a href="tel:12356">全国心理援助热线 12356</a>' in strip, page
         assert '<a href="tel:12355">' in strip
         assert '<a href="tel:02423813000">市心理援助热线 024-2381 3000</a>' in strip
+        assert "position: sticky" not in html
         assert "辽ICP备12345678号-1" in html
         assert "beian.mps.gov.cn/#/query/webSearch?code=21010202000123" in html
         assert f'<a href="{site_pages.privacy.url}">隐私政策</a>' in html

@@ -1,10 +1,14 @@
 // The lesson player: HLS natively on Apple devices (iOS WeChat has no MediaSource), hls.js
 // (loaded only when needed) wherever MediaSource plays H.264, the MP4 fallback last.
-// Resumes from the saved position (localStorage), offers speed, quality and captions, a seek bar
-// that shows storyboard thumbnails (storyboard.vtt + sprite) while hovering or dragging, works by
-// keyboard, and tells the analytics beacon what happens through DOM events on the container:
-// sunshine:play, sunshine:progress {position, watched, duration}, sunshine:pause, sunshine:ended.
+// Resumes from the saved position (localStorage), offers speed, quality and captions (in one
+// 设置 menu on small screens), a seek bar that shows storyboard thumbnails (storyboard.vtt +
+// sprite) while hovering or dragging, works by keyboard, and tells the analytics beacon what
+// happens through DOM events on the container: sunshine:play, sunshine:progress {position,
+// watched, duration}, sunshine:pause, sunshine:ended.
+// Once it runs, the browser's own controls go: ours are the only ones (they stay for a browser
+// without JavaScript). Captions are drawn by us, large and on a dark band (player_state.js).
 import { afterHlsJs, canUseMse, chooseEngine, isApple, onFatalError } from "./player_source.js";
+import { captionModes, captionsOn, cueLines, nextMenu, playButton } from "./player_state.js";
 import { cueAt, fmt, parseStoryboard } from "./storyboard.js";
 
 const PROGRESS_MS = 5000;
@@ -38,6 +42,18 @@ function Player(root) {
   this.timer = null;
   this.hls = null;
   this.fellBack = false;
+  this.controls = root.querySelector(".sunshine-player__controls");
+  this.captionBox = root.querySelector(".sunshine-player__captions");
+  this.menuOpen = false;
+  this.nativeFullscreen = false;
+  // One set of controls: ours. The native ones are only for a page without JavaScript.
+  this.video.controls = false;
+  this.video.removeAttribute("controls");
+  if (this.controls) this.controls.hidden = false;
+  // A track marked 默认显示 starts with captions on, drawn by us.
+  this.captionsWanted = !!root.querySelector("track[default]");
+  this.bindCaptions();
+  this.bindMenu();
   this.bindControls();
   this.bindSeek();
   this.bindEvents();
@@ -220,7 +236,15 @@ Player.prototype.bindControls = function () {
           : "清晰度：" + quality.options[quality.selectedIndex].text,
       );
     });
+  this.video.addEventListener("click", function () {
+    self.act("play"); // a tap on the picture plays or pauses, as it did with native controls
+  });
   root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && self.menuOpen) {
+      event.preventDefault();
+      self.menu("escape");
+      return;
+    }
     const tag = event.target.tagName;
     if (
       tag === "SELECT" ||
@@ -352,6 +376,7 @@ Player.prototype.act = function (action) {
     this.say(v.muted ? "已静音" : "已取消静音");
   } else if (action === "captions") this.toggleCaptions();
   else if (action === "fullscreen") this.toggleFullscreen();
+  else if (action === "menu") this.menu("toggle");
 };
 
 Player.prototype.captionTracks = function () {
@@ -360,34 +385,128 @@ Player.prototype.captionTracks = function () {
   });
 };
 
-Player.prototype.toggleCaptions = function () {
+Player.prototype.preferredLanguage = function () {
+  const preferred = this.root.querySelector("track[default]") || this.root.querySelector("track");
+  return preferred ? preferred.srclang : "";
+};
+
+// Puts every track in the mode the wanted state calls for, redraws, and sets 字幕's pressed
+// state from what is actually drawn.
+Player.prototype.applyCaptions = function () {
   const tracks = this.captionTracks();
-  if (!tracks.length) {
+  const modes = captionModes(
+    tracks,
+    this.captionsWanted,
+    this.preferredLanguage(),
+    this.nativeFullscreen,
+  );
+  tracks.forEach(function (t, i) {
+    if (t.mode !== modes[i]) t.mode = modes[i];
+  });
+  this.drawCaptions();
+  const button = this.root.querySelector("[data-action=captions]");
+  if (button) button.setAttribute("aria-pressed", captionsOn(modes) ? "true" : "false");
+};
+
+Player.prototype.drawCaptions = function () {
+  const box = this.captionBox;
+  if (!box) return;
+  const active = this.captionTracks().filter(function (t) {
+    return t.mode === "hidden";
+  })[0];
+  const lines = this.captionsWanted && active ? cueLines(active.activeCues) : [];
+  const nodes = [];
+  lines.forEach(function (line, i) {
+    if (i) nodes.push(document.createElement("br"));
+    const span = document.createElement("span");
+    span.textContent = line; // uploaded text: never markup
+    nodes.push(span);
+  });
+  box.replaceChildren.apply(box, nodes);
+  box.hidden = nodes.length === 0;
+};
+
+Player.prototype.bindCaptions = function () {
+  const self = this,
+    v = this.video,
+    list = v.textTracks;
+  function watch(track) {
+    if (track.sunshineWatched) return;
+    track.sunshineWatched = true;
+    track.addEventListener("cuechange", function () {
+      self.drawCaptions();
+    });
+  }
+  Array.prototype.forEach.call(list, watch);
+  if (list.addEventListener) {
+    list.addEventListener("addtrack", function (event) {
+      if (event.track) watch(event.track);
+      self.applyCaptions();
+    });
+    // The browser turns a default track to "showing" on its own once it has loaded: take it
+    // back (we draw), keeping the state the viewer chose. Only changes what differs, so this
+    // settles at once.
+    list.addEventListener("change", function () {
+      self.applyCaptions();
+    });
+  }
+  // iOS's own full screen draws captions itself; ours cannot be seen there.
+  v.addEventListener("webkitbeginfullscreen", function () {
+    self.nativeFullscreen = true;
+    self.applyCaptions();
+  });
+  v.addEventListener("webkitendfullscreen", function () {
+    self.nativeFullscreen = false;
+    self.applyCaptions();
+  });
+  this.applyCaptions();
+};
+
+Player.prototype.toggleCaptions = function () {
+  if (!this.captionTracks().length) {
     this.say("这个视频没有字幕");
     return;
   }
-  const on = tracks.some(function (t) {
-    return t.mode === "showing";
-  });
-  const preferred = this.root.querySelector("track[default]");
-  const lang = preferred ? preferred.srclang : tracks[0].language;
-  let chosen = false;
-  tracks.forEach(function (t) {
-    const show = !on && !chosen && t.language === lang;
-    if (show) chosen = true;
-    t.mode = show ? "showing" : "disabled";
-  });
-  this.syncCaptionButton();
-  this.say(on ? "字幕已关闭" : "字幕已开启");
+  this.captionsWanted = !this.captionsWanted;
+  this.applyCaptions();
+  this.say(this.captionsWanted ? "字幕已开启" : "字幕已关闭");
 };
 
-// A track marked "默认显示" starts showing: the button must say so.
-Player.prototype.syncCaptionButton = function () {
-  const button = this.root.querySelector("[data-action=captions]");
-  const on = this.captionTracks().some(function (t) {
-    return t.mode === "showing";
+// 设置 on small screens: quality, speed and captions in one panel (a disclosure). On wider
+// screens the panel is always in the row and the button is not shown (player.css).
+Player.prototype.menu = function (event) {
+  const button = this.root.querySelector("[data-action=menu]");
+  const panel = this.root.querySelector(".sunshine-player__settings");
+  if (!button || !panel) return;
+  const next = nextMenu(this.menuOpen, event);
+  this.menuOpen = next.open;
+  button.setAttribute("aria-expanded", next.open ? "true" : "false");
+  panel.classList.toggle("is-open", next.open);
+  if (next.focus === "button") button.focus();
+  else if (next.focus === "panel" && button.offsetParent !== null) {
+    const first = panel.querySelector("label:not([hidden]) select, button");
+    if (first) first.focus();
+  }
+};
+
+Player.prototype.bindMenu = function () {
+  const self = this,
+    root = this.root;
+  document.addEventListener("click", function (event) {
+    if (!self.menuOpen) return;
+    const inside = event.target.closest
+      ? event.target.closest(".sunshine-player__settings, [data-action=menu]")
+      : null;
+    if (!inside || !root.contains(inside)) self.menu("outside");
   });
-  if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+};
+
+Player.prototype.showPlayState = function (paused) {
+  const button = this.root.querySelector("[data-action=play]");
+  if (!button) return;
+  const state = playButton(paused);
+  button.setAttribute("aria-label", state.label);
+  button.textContent = state.text;
 };
 
 Player.prototype.toggleFullscreen = function () {
@@ -405,9 +524,15 @@ Player.prototype.bindEvents = function () {
   const self = this,
     v = this.video,
     root = this.root;
-  const playButton = root.querySelector("[data-action=play]");
+  const time = root.querySelector("[data-time]");
+  function showTime() {
+    if (!time) return;
+    const length = isFinite(v.duration) ? v.duration : Number(root.dataset.duration) || 0;
+    time.textContent = fmt(v.currentTime) + " / " + fmt(length);
+  }
+  v.addEventListener("durationchange", showTime);
   v.addEventListener("loadedmetadata", function () {
-    self.syncCaptionButton();
+    self.applyCaptions();
     if (self.resumeAt) {
       v.currentTime = self.resumeAt;
       self.resumeAt = 0;
@@ -425,10 +550,7 @@ Player.prototype.bindEvents = function () {
   });
   v.addEventListener("play", function () {
     self.lastTime = v.currentTime;
-    if (playButton) {
-      playButton.setAttribute("aria-label", "暂停");
-      playButton.textContent = "❚❚";
-    }
+    self.showPlayState(false);
   });
   v.addEventListener("playing", function () {
     if (self.timer) return;
@@ -439,6 +561,7 @@ Player.prototype.bindEvents = function () {
     }, PROGRESS_MS);
   });
   v.addEventListener("timeupdate", function () {
+    showTime();
     const t = v.currentTime;
     if (self.lastTime !== null && !v.paused && !v.seeking) {
       const delta = t - self.lastTime;
@@ -456,10 +579,7 @@ Player.prototype.bindEvents = function () {
       self.timer = null;
     }
     self.savePosition();
-    if (playButton) {
-      playButton.setAttribute("aria-label", "播放");
-      playButton.textContent = "▶";
-    }
+    self.showPlayState(true);
     self.emit(name);
   }
   v.addEventListener("pause", function () {

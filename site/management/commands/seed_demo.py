@@ -35,8 +35,13 @@ class Command(BaseCommand):
             action="store_true",
             help="在生产环境中也写入（演示账号的密码是公开的，一般不要这样做）",
         )
+        parser.add_argument(
+            "--no-logins",
+            action="store_true",
+            help="不打印演示账号（make demo 在网站启动后最后打印）",
+        )
 
-    def handle(self, *args, allow_production=False, **options):
+    def handle(self, *args, allow_production=False, no_logins=False, **options):
         if getattr(settings, "PRODUCTION", False) and not allow_production:
             raise CommandError("生产环境不写入演示数据：演示账号的密码是公开的。")
         if options["verbosity"] < 2:
@@ -45,6 +50,8 @@ class Command(BaseCommand):
             self.stdout.write(f"== {app_config.verbose_name}（{app_config.name}.demo）")
             module.seed(self.stdout)
 
+        if no_logins:
+            return
         from sunshine.demo import logins
 
         self.stdout.write("")

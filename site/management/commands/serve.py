@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -65,17 +67,22 @@ def sunshine_command(*args):
 
 
 class Child:
-    def __init__(self, name, command):
+    """One process `serve` runs. With `log` (an open file), its output and errors go there
+    instead of to the terminal."""
+
+    def __init__(self, name, command, log=None):
         self.name = name
         self.command = command
+        self.log = log
         self.process = None
 
     def start(self):
         # A process group of its own: Ctrl+C reaches `serve` alone, which stops each child
         # exactly once (a second signal tells the task worker to abandon its task).
         # If `serve` is killed outright (SIGKILL), the child gets SIGTERM instead of running on.
+        routed = {"stdout": self.log, "stderr": subprocess.STDOUT} if self.log else {}
         self.process = subprocess.Popen(
-            self.command, process_group=0, preexec_fn=die_with_parent(signal.SIGTERM)
+            self.command, process_group=0, preexec_fn=die_with_parent(signal.SIGTERM), **routed
         )
 
     def poll(self):
@@ -90,6 +97,40 @@ class Child:
             os.killpg(self.process.pid, signal.SIGKILL)  # ffmpeg and gunicorn's workers too
 
 
+def default_task_log():
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / "log" / "tasks.log"
+
+
+def open_task_log(path):
+    """The file the task workers and the scheduler write to (appended, folders made), headed
+    by the time they started. The demo seeds hundreds of tasks: one line each would bury the
+    address and the logins in the terminal."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 — open while serving
+    log.write(f"== sunshine serve {datetime.now().isoformat(timespec='seconds')}\n")
+    return log
+
+
+def children(host, port, workers, threads, task_log=None):
+    """What `serve` runs: the web server (its errors always on the terminal), the task workers
+    and the scheduler (on the terminal too, or in `task_log`, an open file)."""
+    return [
+        Child("web", gunicorn_command(host, port, workers, threads)),
+        *(
+            Child(
+                name,
+                sunshine_command("db_worker", f"--queue-name={queues}", "--no-reload"),
+                log=task_log,
+            )
+            for name, queues in WORKER_QUEUES.items()
+        ),
+        Child("scheduler", sunshine_command("scheduler"), log=task_log),
+    ]
+
+
 def _answers(host, port):
     try:
         socket.create_connection((host, port), timeout=0.5).close()
@@ -102,24 +143,34 @@ class Command(BaseCommand):
     help = "启动网站（gunicorn）、后台任务 worker 和定时任务调度器；Ctrl+C 停止。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        # HOST and PORT from the environment, the same ones SITE_URL follows (settings.py).
+        parser.add_argument("--host", default=environment.get("HOST"))
+        parser.add_argument("--port", type=int, default=environment.get("PORT"))
         parser.add_argument(
             "--workers", type=int, default=default_workers(), help="gunicorn 进程数"
         )
         parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="每个进程的线程数")
+        parser.add_argument(
+            "--task-log",
+            nargs="?",
+            const="",
+            default=None,
+            help="后台任务和调度器的日志写入此文件（不给路径时为 var/log/tasks.log），不显示在终端",
+        )
+        parser.add_argument(
+            "--logins", action="store_true", help="启动后在最后打印演示账号（make demo 使用）"
+        )
 
-    def handle(self, *args, host, port, workers, threads, **options):
+    def handle(self, *args, host, port, workers, threads, task_log=None, logins=False, **options):
         if workers < 1 or threads < 1 or not 0 < port < 65536:
             raise CommandError("--workers、--threads 应为正整数，--port 应在 1–65535 之间")
-        self.children = [
-            Child("web", gunicorn_command(host, port, workers, threads)),
-            *(
-                Child(name, sunshine_command("db_worker", f"--queue-name={queues}", "--no-reload"))
-                for name, queues in WORKER_QUEUES.items()
-            ),
-            Child("scheduler", sunshine_command("scheduler")),
-        ]
+        self.task_log_path = None
+        log = None
+        if task_log is not None:
+            self.task_log_path = Path(task_log) if task_log else default_task_log()
+            log = open_task_log(self.task_log_path)
+        self.show_logins = logins
+        self.children = children(host, port, workers, threads, log)
         self.stop_requests = 0
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self._request_stop)
@@ -155,6 +206,15 @@ class Command(BaseCommand):
                 self.stdout.write(
                     self.style.SUCCESS(f"阳光课堂已启动：{url}  管理后台：{url}admin/")
                 )
+                if self.task_log_path is not None:
+                    self.stdout.write(f"后台任务日志：{self.task_log_path}")
+                if self.show_logins:
+                    from sunshine.demo import logins
+
+                    self.stdout.write("")
+                    for line in logins():
+                        self.stdout.write(line)
+                    self.stdout.write("")
                 self.stdout.write("按 Ctrl+C 停止。")
                 self.stdout.flush()
                 announced = True
