@@ -44,6 +44,9 @@ def _isolated_media_and_cache(settings, tmp_path):
     # connection of its own: a test that wants the spool in the store calls flush_spool().
     settings.ANALYTICS_SPOOL_DIR = str(tmp_path / "spool")
     settings.ANALYTICS_FLUSH_THREAD = False
+    # seed_demo gives every demo page one short test pattern, not a narrated video each (a
+    # minute of encoding per page): tests that want those set it back and use their own cache.
+    settings.SUNSHINE_DEMO_LESSON_VIDEOS = False
     # What the apps keep in memory (salts, verified tokens, spools…) and Django's caches (pages,
     # lookups): an earlier test's belong to a database that has since been rolled back or flushed.
     process_state.reset()
