@@ -27,9 +27,9 @@ WIDTH, HEIGHT, FPS = 640, 360, 10
 VOICE = "cmn"
 WORDS_PER_MINUTE = 190  # espeak-ng's default 175 sounds slow for a classroom voice
 GAP_SECONDS = 0.6  # a breath between sentences, and the last slide's hold
-LINE_CHARS = 17  # CJK characters per line of a 30 px sentence on a 640 px slide
+LINE_CHARS = 18  # CJK characters per line of a 28 px sentence on a 640 px slide
 # Changing how clips look or sound changes this, so cached clips from before are not reused.
-VERSION = "slides-1"
+VERSION = "slides-2"
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；])")
 _DIGITS = re.compile(r"[0-9]+")
@@ -175,7 +175,7 @@ def _silence(rate, width, seconds):
 
 def _slides_filter(folder, title, cues, duration):
     """drawtext filters: a title slide while the title is spoken, then one slide per sentence
-    (the title small at the top, the sentence large, the slide's number at the bottom)."""
+    (the title and the slide's number in a bar at the top, the sentence large below)."""
     font = _filter_value(font_path())
     steps = []
 
@@ -195,12 +195,13 @@ def _slides_filter(folder, title, cues, duration):
     text("brand", "阳光课堂", 22, "0xffd166", middle_x, "60", 0, ends[0])
     text("title", wrap(title, 15), 34, "white", middle_x, "(h-text_h)/2", 0, ends[0])
     steps.append(f"drawbox=x=0:y=0:w=iw:h=52:color=0x15473b@1:t=fill:enable='gte(t,{ends[0]:.3f})'")
-    text("header", wrap(title, 26).split("\n")[0], 20, "0xffd166", "24", "16", ends[0], duration)
+    text("header", wrap(title, 22).split("\n")[0], 20, "0xffd166", "24", "16", ends[0], duration)
     for number, cue in enumerate(cues[1:], start=1):
         start, end = starts[number], ends[number]
-        text(f"line-{number}", wrap(cue.text), 30, "white", middle_x, "(h-text_h)/2+10", start, end)
-        text(f"page-{number}", f"{number} / {len(cues) - 1}", 18, "0xcfe8df", "w-tw-24",
-             "h-th-16", start, end)  # fmt: skip
+        # Above the middle: the lower third is where the player shows the caption.
+        text(f"line-{number}", wrap(cue.text), 28, "white", middle_x, "(h-text_h)/2-40", start, end)
+        text(f"page-{number}", f"{number}/{len(cues) - 1}", 18, "0xcfe8df", "w-tw-20", "17",
+             start, end)  # fmt: skip
     return "[0:v]" + ",".join(steps) + "[v]"
 
 
