@@ -73,7 +73,6 @@ def test_each_demo_page_gets_its_own_narrated_video_once(video_settings, setting
         LiveEventPageFactory,
     )
 
-    settings.SUNSHINE_DEMO_LESSON_VIDEOS = True
     settings.SUNSHINE_DEMO_VIDEO_CACHE = str(tmp_path / "demo-videos")
     root = Site.objects.get(is_default_site=True).root_page
     series = CourseSeriesPageFactory(parent=root)
@@ -90,8 +89,15 @@ def test_each_demo_page_gets_its_own_narrated_video_once(video_settings, setting
     for page in (short, long, live):
         page.save_revision().publish()
 
+    settings.SUNSHINE_DEMO_LESSON_VIDEOS = False
+    demo.seed(io.StringIO())  # an earlier demo: one test pattern on every page
+    for page in (short, long, live):
+        page.refresh_from_db()
+        assert page.video.title == demo.TITLE
+
+    settings.SUNSHINE_DEMO_LESSON_VIDEOS = True
     out = io.StringIO()
-    demo.seed(out)
+    demo.seed(out)  # each page its own, in place of the test pattern
 
     videos = {}
     for page in (short, long, live):
@@ -112,6 +118,6 @@ def test_each_demo_page_gets_its_own_narrated_video_once(video_settings, setting
 
     encodings = VideoEncoding.objects.count()
     demo.seed(out)  # again: nothing new
-    assert VideoEncoding.objects.count() == encodings == 3
-    assert VideoAsset.objects.count() == 3
+    assert VideoEncoding.objects.count() == encodings == 4  # the test pattern's and three
+    assert VideoAsset.objects.count() == 4
     assert "新关联 0 个" in out.getvalue().splitlines()[-1]
