@@ -12,11 +12,11 @@ export HOST PORT
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 
-.PHONY: demo test install vendor chromium system-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
+.PHONY: demo test install vendor chromium system-packages demo-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
 
 # serve prints the address and then the demo logins, last; the task workers' and the
 # scheduler's log lines (hundreds while the demo's tasks run) go to var/log/tasks.log.
-demo: install vendor
+demo: install vendor demo-packages
 	$(SUNSHINE) migrate --noinput
 	$(SUNSHINE) collectstatic --noinput -v0
 	$(SUNSHINE) seed_demo --no-logins
@@ -42,19 +42,30 @@ var/vendor/.installed: package.json package-lock.json
 	cp node_modules/axe-core/axe.min.js var/vendor/vendor/axe.min.js
 	touch $@
 
-# What the tests need from Debian: Chromium for the browser journeys (Playwright's own browser
-# download cannot work here), a Chinese font for QR posters and screenshots, and unzip and 7-Zip
-# to check that kit bundles' Chinese names open everywhere. Installed only when missing.
-DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z
+# What the tests need from Debian: Chromium for the browser journeys and Lighthouse (Playwright's
+# own browser download cannot work here), a Chinese font for QR posters, screenshots and the demo
+# videos' slides, espeak-ng for the demo videos' Mandarin narration, and unzip and 7-Zip to check
+# that kit bundles' Chinese names open everywhere. `make demo` needs only the font and espeak-ng
+# (without them every demo lesson shows one test pattern). Installed only when missing.
+DEBIAN_DEMO_PACKAGES := fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc espeak-ng:/usr/bin/espeak-ng
+DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium $(DEBIAN_DEMO_PACKAGES) unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z
 
-chromium system-packages:
-	@missing=""; for entry in $(DEBIAN_TEST_PACKAGES); do \
+# $(call debian_packages,LIST): apt-get installs the entries (package:file) whose file is missing.
+define debian_packages
+	@missing=""; for entry in $(1); do \
 		test -e "$${entry#*:}" || missing="$$missing $${entry%%:*}"; done; \
 	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		echo "== installing from Debian:$$missing"; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+chromium system-packages:
+	$(call debian_packages,$(DEBIAN_TEST_PACKAGES))
+
+demo-packages:
+	$(call debian_packages,$(DEBIAN_DEMO_PACKAGES))
 
 lint: install
 	$(BIN)/ruff check .

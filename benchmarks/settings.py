@@ -5,3 +5,5 @@ the site itself."""
 from sunshine.settings import *  # noqa: F403
 
 ROOT_URLCONF = "benchmarks.urls"
+# seed_demo's one short test pattern on every page: the benchmarks measure pages, not videos.
+SUNSHINE_DEMO_LESSON_VIDEOS = False

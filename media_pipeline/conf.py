@@ -31,6 +31,11 @@ DEFAULTS = {
     # Local scratch space for the worker (sources fetched from S3, outputs before publishing).
     # Empty: a folder in the system's temporary folder.
     "SUNSHINE_VIDEO_WORKDIR": "",
+    # `seed_demo`: each demo lesson, lecture and replay gets its own narrated slides video
+    # (media_pipeline.demo_clip). False: one short test pattern for all of them (the tests).
+    "SUNSHINE_DEMO_LESSON_VIDEOS": True,
+    # Where those clips are kept between runs. Empty: var/demo-videos.
+    "SUNSHINE_DEMO_VIDEO_CACHE": "",
 }
 
 get = AppSettings("media_pipeline", DEFAULTS).get
@@ -76,3 +81,13 @@ def workdir():
     return get("SUNSHINE_VIDEO_WORKDIR") or os.path.join(
         tempfile.gettempdir(), "sunshine-media-work"
     )
+
+
+def demo_lesson_videos():
+    return get("SUNSHINE_DEMO_LESSON_VIDEOS")
+
+
+def demo_video_cache():
+    from django.conf import settings
+
+    return get("SUNSHINE_DEMO_VIDEO_CACHE") or os.path.join(settings.VAR_DIR, "demo-videos")

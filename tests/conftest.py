@@ -47,6 +47,9 @@ def _isolated_media_and_cache(settings, tmp_path):
     settings.ANALYTICS_FLUSH_THREAD = False
     # The copies of the directory kept for a database outage (sunshine.snapshot): the test's own.
     settings.SNAPSHOT_DIR = str(tmp_path / "snapshots")
+    # seed_demo gives every demo page one short test pattern, not a narrated video each (a
+    # minute of encoding per page): tests that want those set it back and use their own cache.
+    settings.SUNSHINE_DEMO_LESSON_VIDEOS = False
     # What the apps keep in memory (salts, verified tokens, spools…) and Django's caches (pages,
     # lookups): an earlier test's belong to a database that has since been rolled back or flushed.
     process_state.reset()

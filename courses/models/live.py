@@ -30,7 +30,12 @@ class LiveEventIndexPage(SharePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        events = LiveEventPage.objects.child_of(self).live().defer_streamfields()
+        events = (
+            LiveEventPage.objects.child_of(self)
+            .live()
+            .defer_streamfields()
+            .select_related("video")  # each card says whether its replay is ready
+        )
         # The page is cached for a few minutes, so live.js moves an event from 即将开始 to
         # 正在直播 on the visitor's clock; the server's split is right when the page is built.
         context["live_now"] = events.filter(starts_at__lte=now, ends_at__gte=now).order_by(
@@ -101,7 +106,13 @@ class LiveEventPage(VideoPageMixin, SharePageMixin, Page):
         return "ended"
 
     @property
+    def has_replay(self):
+        """A replay plays here: its video is attached and ready (one still being processed
+        is not a replay yet, so the page says 回放将于稍后发布 until it is)."""
+        return bool(self.video_id) and self.video.is_ready
+
+    @property
     def status_label(self):
-        if self.status == "ended" and self.video_id:
+        if self.status == "ended" and self.has_replay:
             return "可看回放"
         return self.STATUS_LABELS[self.status]

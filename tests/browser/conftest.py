@@ -36,7 +36,8 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every live-server journey runs with `serialized_rollback`.
+    """Every live-server journey runs with `serialized_rollback`; Lighthouse only without
+    DATABASE_URL.
 
     A transactional test flushes the database afterwards. With serialized_rollback the flush
     stays quiet and the next journey gets the data migrations' rows back (page tree root,
@@ -44,6 +45,12 @@ def pytest_collection_modifyitems(config, items):
     some of those rows under new ids, and every later restore then fails on them.
     """
     here = os.path.dirname(os.path.abspath(__file__))
+    if os.environ.get("DATABASE_URL"):
+        # Lighthouse measures pages, not databases: it runs once, in the SQLite run.
+        lighthouse = [item for item in items if item.get_closest_marker("lighthouse")]
+        if lighthouse:
+            config.hook.pytest_deselected(items=lighthouse)
+            items[:] = [item for item in items if not item.get_closest_marker("lighthouse")]
     for item in items:
         marker = item.get_closest_marker("django_db")
         if (

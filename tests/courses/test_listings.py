@@ -154,8 +154,40 @@ def test_a_finished_live_event_without_a_replay_says_so(site_pages, client):
     event.ends_at = event.starts_at + datetime.timedelta(hours=1)
     event.save_revision().publish()
     html = client.get(event.url).content.decode()
-    assert "直播已结束，回放整理后会在这里发布。" in html
-    assert "已结束" in html
+    assert "回放将于稍后发布" in html
+    assert "已结束" in html and "可看回放" not in html
+    assert "直播回放" not in html and "sunshine-player" not in html
+
+
+def _ended(event, video):
+    event.starts_at = timezone.now() - datetime.timedelta(days=1)
+    event.ends_at = event.starts_at + datetime.timedelta(hours=1)
+    event.video = video
+    event.save_revision().publish()
+
+
+def test_a_finished_live_event_with_its_replay_says_only_that_it_is_online(site_pages, client):
+    from media_pipeline.factories import ReadyVideoFactory
+
+    event = site_pages.event
+    _ended(event, ReadyVideoFactory(title="直播回放"))
+    html = client.get(event.url).content.decode()
+    assert '<h2 id="replay-title">直播回放</h2>' in html and "data-hls=" in html
+    assert "可看回放" in html and 'data-has-replay="1"' in html
+    assert "稍后发布" not in html and "正在处理中" not in html
+    listing = client.get(site_pages.live.url).content.decode()
+    assert "可看回放" in listing
+
+
+def test_a_replay_still_being_processed_is_not_announced_as_online(site_pages, client):
+    from media_pipeline.factories import VideoAssetFactory
+
+    event = site_pages.event
+    _ended(event, VideoAssetFactory(title="处理中的回放"))  # uploaded, not ready yet
+    html = client.get(event.url).content.decode()
+    assert "回放将于稍后发布" in html
+    assert "可看回放" not in html and 'data-has-replay=""' in html
+    assert "直播回放" not in html and "data-hls=" not in html
 
 
 def test_the_lecture_page_names_the_experts(site_pages, client):

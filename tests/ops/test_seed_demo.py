@@ -141,3 +141,20 @@ def test_seed_demo_refuses_to_put_public_passwords_into_production(settings):
     with pytest.raises(CommandError, match="生产环境"):
         call_command("seed_demo", stdout=io.StringIO())
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_the_demo_past_live_event_plays_its_replay_and_says_nothing_else(seed_demo, client):
+    from django.utils import timezone
+
+    seed_demo()
+    [past] = LiveEventPage.objects.live().filter(ends_at__lt=timezone.now())
+    assert past.has_replay and past.video.caption_tracks()
+    html = client.get(past.url).content.decode()
+    assert "直播回放" in html and "data-hls=" in html and "可看回放" in html
+    assert "稍后发布" not in html and "回放整理" not in html
+    assert "回放已上线" not in past.summary  # the summary makes no promise of its own
+    [upcoming] = LiveEventPage.objects.live().filter(starts_at__gt=timezone.now())
+    assert upcoming.video_id is None
+    assert "稍后发布" not in client.get(upcoming.url).content.decode()
+    # Every published lesson has a video to watch (the one in review is its editor's).
+    assert not LessonPage.objects.live().filter(video__isnull=True).exists()
