@@ -41,8 +41,9 @@ var/vendor/.installed: package.json package-lock.json
 
 # What the tests need from Debian: Chromium for the browser journeys (Playwright's own browser
 # download cannot work here), a Chinese font for QR posters and screenshots, and unzip and 7-Zip
-# to check that kit bundles' Chinese names open everywhere. Installed only when missing.
-DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z
+# to check that kit bundles' Chinese names open everywhere, LibreOffice (Writer, Impress) and
+# poppler to turn kit materials into preview pages. Installed only when missing.
+DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z poppler-utils:/usr/bin/pdftoppm libreoffice-writer:/usr/lib/libreoffice/program/swriter libreoffice-impress:/usr/lib/libreoffice/program/simpress
 
 chromium system-packages:
 	@missing=""; for entry in $(DEBIAN_TEST_PACKAGES); do \
