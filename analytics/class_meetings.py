@@ -34,6 +34,23 @@ class ClassMeetingForm(forms.ModelForm):
             },
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's own date picker, in Chinese and limited to the dates clean_held_on
+        # accepts; the server checks again.
+        today = timezone.localdate()
+        self.fields["held_on"].widget.attrs.update(
+            lang="zh-CN",
+            min=(today - datetime.timedelta(days=366)).isoformat(),
+            max=today.isoformat(),
+        )
+        self.fields["held_on"].error_messages.update(
+            required="请选择开展日期", invalid="请填写有效的日期，例如 2026-03-05"
+        )
+        self.fields["class_name"].error_messages.update(required="请填写班级")
+        self.fields["students"].error_messages.update(required="请填写参加学生数")
+        self.fields["class_name"].widget.attrs.update(placeholder="例如：三年级2班")
+
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]
         today = timezone.localdate()

@@ -5,11 +5,17 @@ import logging
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 from wagtail.signals import page_published
 
 from .models import VideoAsset, VideoCaption
 
 logger = logging.getLogger(__name__)
+
+# Sent when a kit's whole zip is handed to someone (like Wagtail's document_served), with
+# `kit` and `request`: the app that keeps a teacher's recent downloads listens, this one does not
+# need to know it exists.
+kit_bundle_served = Signal()
 
 
 def _refresh_captions(video_id):

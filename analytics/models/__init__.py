@@ -1,3 +1,4 @@
+from .downloads import TeacherDownload  # noqa: F401  (teacher account: 我的 page)
 from .links import ApiToken  # noqa: F401
 
 # --- analytics reports: one import line per module (meetings, links) below ---

@@ -75,7 +75,9 @@ def test_the_same_class_is_not_counted_twice_for_one_kit_and_day(client, site):
             {"held_on": (timezone.localdate() + datetime.timedelta(days=3)).isoformat()},
             "不能晚于今天",
         ),
-        ({"class_name": ""}, "必需字段"),
+        ({"class_name": ""}, "请填写班级"),
+        ({"held_on": ""}, "请选择开展日期"),
+        ({"held_on": "2026-02-30"}, "请填写有效的日期"),
     ],
 )
 def test_impossible_entries_are_refused_in_chinese(client, site, data, message):
