@@ -1,5 +1,6 @@
 """Keeping derived files in step: captions edited on a ready video get a new master playlist;
-a kit published with changed materials gets its "下载全部" zip built ahead of the first click."""
+a kit published with changed materials gets its "下载全部" zip and its previews built ahead of
+the first click."""
 
 import logging
 
@@ -35,11 +36,13 @@ def kit_published(sender, instance, **kwargs):
 
     if isinstance(instance, ClassMeetingKitPage):
         from .bundles import current_bundle
+        from .previews import queue_for_kit
 
         try:
             current_bundle(instance)
+            queue_for_kit(instance)
         except Exception:  # building ahead is a courtesy; publishing must never fail for it
-            logger.exception("could not queue the bundle of kit %s", instance.pk)
+            logger.exception("could not queue the bundle or previews of kit %s", instance.pk)
 
 
 def connect():
