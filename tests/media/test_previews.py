@@ -13,7 +13,6 @@ from courses.demo import files as demo_files
 from courses.factories import ClassMeetingKitPageFactory, DocumentFactory, KitMaterialFactory
 from media_pipeline import previews
 from media_pipeline.engine import preview as engine
-from media_pipeline.models import DocumentPreview
 from sunshine.models import SiteSettings
 from sunshine.roles.factories import TeacherFactory, UserFactory
 
