@@ -58,6 +58,8 @@ def material_preview(request, material_id):
     total = preview.total_pages if preview else 0
     if wants_json:
         body = {"status": state, "pages": pages, "total_pages": total}
+        if preview is not None:
+            body.update(width=preview.width, height=preview.height)
         if state != DocumentPreview.Status.READY:
             body["message"] = MESSAGES[state]
         return JsonResponse(body, status=202 if state == "building" else 200)
