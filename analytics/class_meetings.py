@@ -23,7 +23,8 @@ class ClassMeetingForm(forms.ModelForm):
         model = ClassMeeting
         fields = ["held_on", "class_name", "students"]
         widgets = {
-            "held_on": forms.DateInput(attrs={"type": "date"}),
+            # ISO dates, whatever the locale's input format: <input type="date"> takes no other.
+            "held_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "students": forms.NumberInput(attrs={"min": 1, "max": 200, "inputmode": "numeric"}),
         }
         error_messages = {
@@ -49,7 +50,6 @@ class ClassMeetingForm(forms.ModelForm):
         )
         self.fields["class_name"].error_messages.update(required="请填写班级")
         self.fields["students"].error_messages.update(required="请填写参加学生数")
-        self.fields["class_name"].widget.attrs.update(placeholder="例如：三年级2班")
 
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]

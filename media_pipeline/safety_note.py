@@ -4,21 +4,20 @@ The kit page shows its safety note before the materials; a teacher who only has 
 forwarded to a colleague) must have it too: the warning signs, the referral steps and the
 hotlines, the site's own (site settings, the help strip's numbers) and the kit's.
 
-The PDF is drawn by reportlab with a TrueType CJK font embedded (Debian's WenQuanYi Micro Hei), so
-its text can be searched and copied (pdftotext finds it); without that font, reportlab's
-built-in STSong CID font still draws it. `invariant=1`: the same note gives the same bytes.
+The PDF is drawn by reportlab with a TrueType CJK font embedded (Debian's WenQuanYi Micro Hei, the
+font the demo's files use, `courses.demo.files.pdf_font`), so phones show it and its text can be
+searched and copied (pdftotext finds it); without that font, reportlab's built-in STSong CID font
+still draws it for desktop readers. `invariant=1`: the same note gives the same bytes.
 """
 
 import hashlib
 import io
-import os
 from xml.sax.saxutils import escape
 
 from django.conf import settings
 
 SAFETY_NOTE_NAME = "安全提示.pdf"
 README_NAME = "说明.txt"
-CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 NOTE_VERSION = 1  # change when the layout changes, so zips are built again
 
 
@@ -71,20 +70,6 @@ def _kit_url(kit):
     return url if url.startswith("http") else ""
 
 
-def _font():
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if os.path.exists(CJK_FONT_PATH):
-        name = "WenQuanYiMicroHei"
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, CJK_FONT_PATH, subfontIndex=0))
-        return name
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
-
-
 def pdf_bytes(kit):
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -93,7 +78,9 @@ def pdf_bytes(kit):
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
     from reportlab.platypus.flowables import HRFlowable
 
-    font = _font()
+    from courses.demo.files import pdf_font
+
+    font = pdf_font()
     body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK")
     heading = ParagraphStyle(
         "heading", parent=body, fontSize=14, leading=22, spaceBefore=10, spaceAfter=4

@@ -115,3 +115,9 @@ def test_reports_count_meetings_and_students_per_district_and_school(client, sit
     assert school_rows[(HEPING, heping_school.pk)].class_meetings == 2
     assert school_rows[(HEPING, 0)].class_meetings == 0
     assert by_school.total.class_meeting_students == 60
+
+
+def test_the_date_picker_starts_at_today_in_the_iso_format_it_accepts(client, site):
+    client.force_login(teacher(school(HEPING)))
+    html = client.get(f"/class-meetings/{site.kit.pk}/").content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in html

@@ -205,5 +205,7 @@ def test_a_new_file_gets_a_new_preview_and_the_same_file_is_drawn_once(kit, monk
 def test_the_kit_page_offers_a_preview_of_each_document(kit, client):
     client.force_login(TeacherFactory())
     html = client.get(kit.url).content.decode()
-    assert html.count(">预览<") == 3
+    assert html.count(">预览<") == 2  # the two PDFs; a zip has no preview and says so
     assert f'href="{preview_url(kit.letter)}"' in html
+    assert f'href="{preview_url(kit.archive)}"' not in html
+    assert html.count("不支持在线预览") == 1
