@@ -44,11 +44,12 @@ var/vendor/.installed: package.json package-lock.json
 
 # What the tests need from Debian: Chromium for the browser journeys and Lighthouse (Playwright's
 # own browser download cannot work here), a Chinese font for QR posters, screenshots and the demo
-# videos' slides, espeak-ng for the demo videos' Mandarin narration, and unzip and 7-Zip to check
-# that kit bundles' Chinese names open everywhere. `make demo` needs only the font and espeak-ng
+# videos' slides, espeak-ng for the demo videos' Mandarin narration, unzip and 7-Zip to check
+# that kit bundles' Chinese names open everywhere, and LibreOffice (Writer, Impress) and poppler
+# to turn kit materials into preview pages. `make demo` needs only the font and espeak-ng
 # (without them every demo lesson shows one test pattern). Installed only when missing.
 DEBIAN_DEMO_PACKAGES := fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc espeak-ng:/usr/bin/espeak-ng
-DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium $(DEBIAN_DEMO_PACKAGES) unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z
+DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium $(DEBIAN_DEMO_PACKAGES) unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z poppler-utils:/usr/bin/pdftoppm libreoffice-writer:/usr/lib/libreoffice/program/swriter libreoffice-impress:/usr/lib/libreoffice/program/simpress
 
 # $(call debian_packages,LIST): apt-get installs the entries (package:file) whose file is missing.
 define debian_packages

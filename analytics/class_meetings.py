@@ -23,7 +23,8 @@ class ClassMeetingForm(forms.ModelForm):
         model = ClassMeeting
         fields = ["held_on", "class_name", "students"]
         widgets = {
-            "held_on": forms.DateInput(attrs={"type": "date"}),
+            # ISO dates, whatever the locale's input format: <input type="date"> takes no other.
+            "held_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "students": forms.NumberInput(attrs={"min": 1, "max": 200, "inputmode": "numeric"}),
         }
         error_messages = {
@@ -33,6 +34,22 @@ class ClassMeetingForm(forms.ModelForm):
                 "invalid": "请填写整数",
             },
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's own date picker, in Chinese and limited to the dates clean_held_on
+        # accepts; the server checks again.
+        today = timezone.localdate()
+        self.fields["held_on"].widget.attrs.update(
+            lang="zh-CN",
+            min=(today - datetime.timedelta(days=366)).isoformat(),
+            max=today.isoformat(),
+        )
+        self.fields["held_on"].error_messages.update(
+            required="请选择开展日期", invalid="请填写有效的日期，例如 2026-03-05"
+        )
+        self.fields["class_name"].error_messages.update(required="请填写班级")
+        self.fields["students"].error_messages.update(required="请填写参加学生数")
 
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics import attribution, class_meetings, privacy_notice
+from analytics import attribution, class_meetings, privacy_notice, teacher_account
 from analytics.api import api, beacon
 
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("r/s/<str:code>/", attribution.school_link, name="analytics_share_school"),
     path("r/d/<str:code>/", attribution.district_link, name="analytics_share_district"),
     path("r/places.json", attribution.places, name="analytics_places"),
+    # 我的: /accounts/ itself (the login views are under it, in sunshine.roles.urls)
+    path("accounts/", teacher_account.my_account, name="my_account"),
     path(
         "class-meetings/<int:kit_id>/",
         class_meetings.record_class_meeting,

@@ -6,6 +6,7 @@ and rebuilt only when one of them changes. The zip's bytes are written by `engin
 """
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -17,13 +18,14 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import storage
+from . import safety_note, storage
 from .engine.kit_zip import STORED_EXTENSIONS, Entry, fit_name, sanitize, unique_names, write_zip
 from .models import KitBundle
+from .safety_note import README_NAME, SAFETY_NOTE_NAME
 
 logger = logging.getLogger(__name__)
 
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2  # 2: with 安全提示.pdf and 说明.txt
 BUILD_TIMEOUT = timedelta(minutes=15)
 
 
@@ -33,8 +35,9 @@ def _extension(filename):
 
 
 def materials_for(kit):
-    """The kit's downloadable files in page order: documents, and ready videos' fallback MP4."""
-    raw = []
+    """What goes in the zip: the generated safety note first, the kit's downloadable files in
+    page order (documents, and ready videos' fallback MP4), and a short 说明.txt last."""
+    raw = [_safety_note(kit)]
     materials = kit.materials.all().select_related("document", "video").order_by("sort_order")
     for index, material in enumerate(materials, 1):
         title = f"{index:02d} {sanitize(material.title)}"
@@ -58,6 +61,8 @@ def materials_for(kit):
             opener = _opener(public, video.fallback_mp4)
             raw.append((fit_name(title, ".mp4"), size, identity, opener, ".mp4"))
     names = unique_names([item[0] for item in raw])
+    raw.append(_readme(kit, names))
+    names.append(unique_names([*names, README_NAME])[-1])
     return [
         Entry(
             name=name,
@@ -68,6 +73,28 @@ def materials_for(kit):
         )
         for name, (_, size, identity, opener, ext) in zip(names, raw, strict=True)
     ]
+
+
+def _safety_note(kit):
+    """安全提示.pdf, drawn only when the zip is written; its identity is what it says."""
+    return (
+        SAFETY_NOTE_NAME,
+        0,
+        safety_note.identity(kit),
+        _generated(safety_note.pdf_bytes, kit),
+        ".pdf",
+    )
+
+
+def _readme(kit, names):
+    text = safety_note.readme_text(kit, names)
+    data = text.encode("utf-8")
+    identity = "readme:" + hashlib.sha256(data).hexdigest()
+    return (README_NAME, len(data), identity, lambda: io.BytesIO(data), ".txt")
+
+
+def _generated(make, kit):
+    return lambda: io.BytesIO(make(kit))
 
 
 def _size(store, name):

@@ -411,3 +411,42 @@ class KitBundle(models.Model):
 
     def __str__(self):
         return f"{self.kit_id}:{self.content_hash[:12]} ({self.status})"
+
+
+class DocumentPreview(models.Model):
+    """Page images of a kit material's document, for previewing it in the page (phones and
+    WeChat show no PDF inline). Named by the file's content hash: a new file gets a new preview,
+    an unchanged one is never drawn twice. The images are private files, served only through
+    the access check of the material they show (previews.py)."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "正在生成"
+        READY = "ready", "可预览"
+        FAILED = "failed", "生成失败"
+
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.CASCADE, related_name="+")
+    file_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    pages = models.PositiveSmallIntegerField("预览页数", default=0)
+    total_pages = models.PositiveIntegerField("文件页数", default=0)
+    # The first page's size, so the page reserves the images' room before they load.
+    width = models.PositiveSmallIntegerField(default=0)
+    height = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "材料预览"
+        verbose_name_plural = "材料预览"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "file_hash"], name="one_preview_per_document_content"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.document_id}:{self.file_hash[:12]} ({self.status})"
+
+    def page_name(self, number):
+        return f"previews/{self.file_hash[:2]}/{self.file_hash}/{number}.jpg"

@@ -1,15 +1,22 @@
 """Keeping derived files in step: captions edited on a ready video get a new master playlist;
-a kit published with changed materials gets its "下载全部" zip built ahead of the first click."""
+a kit published with changed materials gets its "下载全部" zip and its previews built ahead of
+the first click."""
 
 import logging
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 from wagtail.signals import page_published
 
 from .models import VideoAsset, VideoCaption
 
 logger = logging.getLogger(__name__)
+
+# Sent when a kit's whole zip is handed to someone (like Wagtail's document_served), with
+# `kit` and `request`: the app that keeps a teacher's recent downloads listens, this one does not
+# need to know it exists.
+kit_bundle_served = Signal()
 
 
 def _refresh_captions(video_id):
@@ -29,11 +36,13 @@ def kit_published(sender, instance, **kwargs):
 
     if isinstance(instance, ClassMeetingKitPage):
         from .bundles import current_bundle
+        from .previews import queue_for_kit
 
         try:
             current_bundle(instance)
+            queue_for_kit(instance)
         except Exception:  # building ahead is a courtesy; publishing must never fail for it
-            logger.exception("could not queue the bundle of kit %s", instance.pk)
+            logger.exception("could not queue the bundle or previews of kit %s", instance.pk)
 
 
 def connect():

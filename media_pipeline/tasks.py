@@ -1,5 +1,5 @@
 """Background jobs (the Django Tasks API): SD ladder on `video`, the 1080p second pass on the
-lower-priority `video-hd`, kit zips and caption refreshes on `default`."""
+lower-priority `video-hd`, kit zips, material previews and caption refreshes on `default`."""
 
 import logging
 from datetime import timedelta
@@ -50,6 +50,14 @@ def build_kit_bundle(page_id):
 
     bundle = build_for_kit(page_id)
     return bundle.status if bundle else "skipped"
+
+
+@task()
+def build_document_preview(document_id):
+    from .previews import build
+
+    preview = build(document_id)
+    return preview.status if preview else "skipped"
 
 
 def queue_video(video):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import storage
 from .models import KitBundle, VideoAsset
+from .signals import kit_bundle_served
 
 VIEW_PERMISSIONS = ("media_pipeline.view_videoasset", "media_pipeline.change_videoasset")
 
@@ -116,6 +117,7 @@ def kit_bundle(request, page_id):
     if wants_json:
         return JsonResponse({"status": "ready", "url": request.path, "size": bundle.size})
     filename = bundle_filename(kit)
+    kit_bundle_served.send(sender=KitBundle, kit=kit, request=request)
     if storage.is_s3():
         return redirect(storage.presigned_download_url(bundle.file, filename))
     try:

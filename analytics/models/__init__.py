@@ -1,4 +1,5 @@
 from .checks import HeldRange  # noqa: F401
+from .downloads import TeacherDownload  # noqa: F401  (teacher account: 我的 page)
 from .links import ApiToken  # noqa: F401
 
 # --- analytics reports: one import line per module (meetings, links) below ---

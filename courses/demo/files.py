@@ -1,5 +1,10 @@
-"""Small real files for the demo's documents, made by code: PDF (reportlab, with its built-in
-Chinese font, so nothing is downloaded), DOCX (python-docx) and PPTX (python-pptx).
+"""Small real files for the demo's documents, made by code: PDF (reportlab), DOCX (python-docx)
+and PPTX (python-pptx).
+
+PDFs embed Debian's WenQuanYi Micro Hei (fonts-wqy-microhei) when it is installed: a PDF that only
+names reportlab's built-in STSong font shows blank pages wherever no Adobe CJK font is at hand
+(many phones' viewers, and poppler, which draws the kit previews). Without it, STSong still works
+in desktop readers.
 
 A document is a title and a list of blocks: ("h", heading), ("p", paragraph), ("ul", [items]),
 ("checks", [items to tick]) or ("lines", how many lines to write on). Slides are
@@ -7,6 +12,7 @@ A document is a title and a list of blocks: ("h", heading), ("p", paragraph), ("
 """
 
 import io
+import os
 from datetime import datetime
 
 from docx import Document as WordDocument
@@ -19,18 +25,30 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
 
 AUTHOR = "阳光课堂"
 # Fixed document dates, so the same demo text gives the same metadata on every machine.
 CREATED = datetime(2026, 1, 5, 9, 0, 0)
 PDF_FONT = "STSong-Light"
+EMBEDDED_FONT = ("WenQuanYiMicroHei", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 WORD_FONT = "宋体"
 
 
-def pdf_bytes(title, blocks):
+def pdf_font():
+    name, path = EMBEDDED_FONT
+    if os.path.exists(path):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+        return name
     pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=11, leading=18, wordWrap="CJK")
+    return PDF_FONT
+
+
+def pdf_bytes(title, blocks):
+    font = pdf_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK")
     heading = ParagraphStyle("heading", parent=body, fontSize=13, leading=22, spaceBefore=8)
     heading_1 = ParagraphStyle("title", parent=body, fontSize=18, leading=28, alignment=1)
     story = [Paragraph(title, heading_1), Spacer(1, 6 * mm)]

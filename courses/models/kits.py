@@ -122,8 +122,17 @@ class ClassMeetingKitPage(SharePageMixin, Page):
         ]
 
     def get_context(self, request, *args, **kwargs):
+        from courses.access import can_download_kit_materials, kit_downloads_require_login
+
         context = super().get_context(request, *args, **kwargs)
         context["material_groups"] = self.material_groups()
+        # Pages for signed-in visitors are never shared through the page cache, so they may
+        # speak to who is reading: no "please log in" for a teacher who is signed in.
+        can_download = not kit_downloads_require_login(request) or can_download_kit_materials(
+            request.user
+        )
+        context["can_download"] = can_download
+        context["gated"] = not can_download
         return context
 
 

@@ -34,10 +34,12 @@ Later, for sources at least 1080 tall, `hd_pass.run_hd_pass` adds the 1080p rung
 result (segments aligned to the published ones) and writes a new master. When an asset's
 captions change, `first_pass.update_captions` writes new caption files and a new master.
 
-Two smaller file jobs the app hands over live here too, for the same reason (no Django, testable
+Three smaller file jobs the app hands over live here too, for the same reason (no Django, testable
 on files): `sniff.py` looks at an upload's first bytes before a byte is kept (a real video
 container, not a playlist or text), and `kit_zip.py` writes a class-meeting kit's "下载全部" zip
-(zlib-ng's deflate and CRC-32, names that open on every system, zip64).
+(zlib-ng's deflate and CRC-32, names that open on every system, zip64), and `preview.py` draws a
+kit material's first pages as JPEG images (poppler's pdftoppm; Word and PowerPoint files through
+LibreOffice headless first), because phones and WeChat show no PDF inline.
 
 This package imports nothing on purpose: `from .engine import first_pass` loads PyAV and the
 rest only where a transcode happens.

@@ -95,6 +95,30 @@ def site_nav(context):
     return {"items": items, "request": request}
 
 
+@register.inclusion_tag("includes/account_menu.html", takes_context=True)
+def account_menu(context):
+    """Name and school of the signed-in person for the header, or a login link."""
+    from django.urls import reverse
+
+    from sunshine.roles.scope import teacher_school, user_district
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"signed_in": False}
+    school = teacher_school(user)
+    district = user_district(user)
+    place = school.name if school else (district.name if district else "")
+    return {
+        "signed_in": True,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "name": user.get_full_name() or user.get_username(),
+        "place": place,
+        "current": request.path == reverse("my_account"),
+    }
+
+
 @register.inclusion_tag("includes/breadcrumbs.html", takes_context=True)
 def breadcrumbs(context, page, section=None, section_param=""):
     """Links from the home page down to the page's parent, from one query.

@@ -75,7 +75,9 @@ def test_the_same_class_is_not_counted_twice_for_one_kit_and_day(client, site):
             {"held_on": (timezone.localdate() + datetime.timedelta(days=3)).isoformat()},
             "不能晚于今天",
         ),
-        ({"class_name": ""}, "必需字段"),
+        ({"class_name": ""}, "请填写班级"),
+        ({"held_on": ""}, "请选择开展日期"),
+        ({"held_on": "2026-02-30"}, "请填写有效的日期"),
     ],
 )
 def test_impossible_entries_are_refused_in_chinese(client, site, data, message):
@@ -113,3 +115,9 @@ def test_reports_count_meetings_and_students_per_district_and_school(client, sit
     assert school_rows[(HEPING, heping_school.pk)].class_meetings == 2
     assert school_rows[(HEPING, 0)].class_meetings == 0
     assert by_school.total.class_meeting_students == 60
+
+
+def test_the_date_picker_starts_at_today_in_the_iso_format_it_accepts(client, site):
+    client.force_login(teacher(school(HEPING)))
+    html = client.get(f"/class-meetings/{site.kit.pk}/").content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in html

@@ -134,6 +134,10 @@ def test_kit_materials_are_real_files_in_the_kit_collection(seed_site_and_course
         assert zipfile.is_zipfile(io.BytesIO(data)) == (extension != "pdf")
     assert kinds == {"pdf", "docx", "pptx"}
     assert ClassMeetingKitPage.objects.live().count() == 3
+    # Every demo kit has its full set: 教案, 课件, 学习任务单 and 致家长的一封信.
+    full_set = {"lesson_plan", "slides", "worksheet", "parent_letter"}
+    for kit in ClassMeetingKitPage.objects.live():
+        assert {m.kind for m in kit.materials.all()} == full_set, kit.title
 
 
 def test_seed_demo_refuses_to_put_public_passwords_into_production(settings):
