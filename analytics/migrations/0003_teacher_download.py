@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0001_initial"),
+        ("analytics", "0002_held_ranges"),
         ("courses", "0003_review_task"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
