@@ -101,13 +101,17 @@ def load_plays(plays, alias="default"):
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {TABLE} ({columns})")
     try:
-        statements.insert(
-            connection,
-            TABLE,
-            [name for name, _, _ in PLAY_COLUMNS],
-            [kind for _, _, kind in PLAY_COLUMNS],
-            rows,
-        )
+        names = [name for name, _, _ in PLAY_COLUMNS]
+        if connection.vendor == "postgresql":
+            statements.insert(connection, TABLE, names, [k for _, _, k in PLAY_COLUMNS], rows)
+        else:
+            # SQLite: one prepared statement run per row is faster than long VALUES lists.
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {TABLE} ({', '.join(names)}) "
+                    f"VALUES ({', '.join(['%s'] * len(names))})",
+                    rows,
+                )
         with connection.cursor() as cursor:
             for sql in rollup_statements(
                 TABLE,
