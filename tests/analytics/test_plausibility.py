@@ -163,6 +163,8 @@ def test_holding_a_range_takes_it_out_of_every_total_and_shows_it_apart_and_rele
     # The page: the district's row and the total lose the held plays; the range is listed apart.
     during, during_rows = district_figures(client, demo)
     assert during.total.views == before.total.views - held_plays
+    # Over the whole holiday viewers stay deduplicated (exact), held part and rest alike.
+    assert during.total.exact and during.held[0].exact
     assert during_rows[code].views == before_rows[code].views - held_plays
     assert during_rows[code].viewers < before_rows[code].viewers
     assert [row.views for row in during.held] == [held_plays]
