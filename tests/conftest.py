@@ -24,6 +24,9 @@ def pytest_configure(config):
     settings.ANALYTICS_SPOOL_DIR = _SPOOL_DIR
     settings.ANALYTICS_FLUSH_THREAD = False
     settings.SNAPSHOT_DIR = os.path.join(_SPOOL_DIR, "snapshots")  # never var/ either
+    # seed_demo's holiday campaign at a few thousand plays instead of 100,000: the same code,
+    # about a second instead of ten (tests/analytics/test_plausibility.py checks what it plants).
+    settings.ANALYTICS_DEMO_CAMPAIGN_PLAYS = 3000
     process_state.reset()
 
 

@@ -46,6 +46,9 @@ def holds_for(query, district=None):
         held = replace(
             query,
             schools=(mark.school_id,),
+            # The school's own district pins it too, so its viewers are exact where the
+            # report's are (a school is in one district).
+            districts=(mark.school.district.code,),
             date_from=date_from,
             date_to=date_to,
             # A hold over part of a campaign is read from the daily table.

@@ -146,8 +146,16 @@ def test_holding_a_range_takes_it_out_of_every_total_and_shows_it_apart_and_rele
     before_schools = api(client, token, demo, by="school", district=code)
     held_plays = DailyReach.objects.get(day=day, grain=3, school_id=school.pk).views
 
+    form = client.get(
+        "/admin/reach-held/new/", {"school": school.code, "date_from": day, "date_to": day}
+    )
+    assert form.status_code == 200
+    assert form.context["form"].initial == {"school": school.pk, "date_from": day, "date_to": day}
     assert hold(client, school, day).status_code == 302
     mark = HeldRange.objects.get()
+    listing = client.get("/admin/reach-held/").content.decode()
+    assert school.name in listing and "待核实（不计入合计）" in listing
+    assert client.get(f"/admin/reach-held/edit/{mark.pk}/").status_code == 200
     assert (mark.school, mark.marked_by, mark.is_active) == (school, staff, True)
     entry = ModelLogEntry.objects.get(action=HELD)
     assert entry.user == staff and entry.data["reason"] == "人数超过在校学生数，待区县核实"
@@ -155,6 +163,8 @@ def test_holding_a_range_takes_it_out_of_every_total_and_shows_it_apart_and_rele
     # The page: the district's row and the total lose the held plays; the range is listed apart.
     during, during_rows = district_figures(client, demo)
     assert during.total.views == before.total.views - held_plays
+    # Over the whole holiday viewers stay deduplicated (exact), held part and rest alike.
+    assert during.total.exact and during.held[0].exact
     assert during_rows[code].views == before_rows[code].views - held_plays
     assert during_rows[code].viewers < before_rows[code].viewers
     assert [row.views for row in during.held] == [held_plays]
