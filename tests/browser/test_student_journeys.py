@@ -16,9 +16,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CAPTIONS = (
-    "WEBVTT\n\n00:00:00.000 --> 00:00:30.000\n<v 老师>同学们好，</v>\n今天我们认识情绪。\n"
-)
+CAPTIONS = "WEBVTT\n\n00:00:00.000 --> 00:00:30.000\n<v 老师>同学们好，</v>\n今天我们认识情绪。\n"
 THUMB = 44  # px: the smallest target a thumb hits reliably
 
 
@@ -31,10 +29,8 @@ def lesson(settings, tmp_path_factory):
     vtt = settings.MEDIA_ROOT / prefix / "captions" / "zh.vtt"
     vtt.parent.mkdir(parents=True, exist_ok=True)
     vtt.write_text(CAPTIONS, encoding="utf-8")
-    video.manifest = {
-        **video.manifest,
-        "captions": [{"lang": "zh-Hans", "name": "中文", "vtt": "captions/zh.vtt", "default": True}],
-    }
+    track = {"lang": "zh-Hans", "name": "中文", "vtt": "captions/zh.vtt", "default": True}
+    video.manifest = {**video.manifest, "captions": [track]}
     video.save()
     return lesson
 
@@ -153,7 +149,9 @@ def test_the_help_strip_is_one_slim_line_that_opens_to_every_line(
     assert foot.is_visible()
 
 
-def test_a_student_who_picked_the_wrong_school_changes_it(live_server, phone_or_wechat, lesson, axe):
+def test_a_student_who_picked_the_wrong_school_changes_it(
+    live_server, phone_or_wechat, lesson, axe
+):
     page = phone_or_wechat
     district = DistrictFactory(code="210102")
     wrong = SchoolFactory(district=district, name="和平区第一小学")
