@@ -113,6 +113,12 @@ def test_the_player_has_one_set_of_big_accessible_controls_and_legible_captions(
     page.keyboard.press("c")  # and back on by keyboard
     assert captions_button.get_attribute("aria-pressed") == "true"
 
+    # On a wide screen the settings sit in the row and need no menu.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    assert menu.is_hidden()
+    assert page.get_by_label("播放速度").is_visible() and captions_button.is_visible()
+    screenshot(page, "journeys", f"player-wide-{page.browser_name}")
+
 
 def test_the_help_strip_is_one_slim_line_that_opens_to_every_line(
     live_server, phone_or_wechat, lesson, axe
