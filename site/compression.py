@@ -19,8 +19,29 @@ def carries_csrf_token(response):
     return settings.CSRF_COOKIE_NAME in response.cookies
 
 
+# Text only. Video segments, posters, zips, PDFs and DOCX (served through Django when media is on
+# local disk) are compressed already: gzipping them would cost CPU for nothing and drop the
+# Content-Length that download progress and range requests rely on.
+TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/xml",
+    "application/vnd.apple.mpegurl",
+    "application/x-mpegurl",
+    "image/svg+xml",
+)
+
+
+def is_text(response):
+    content_type = response.get("Content-Type", "").lower()
+    return content_type.startswith(TEXT_TYPES)
+
+
 class TextCompressionMiddleware(GZipMiddleware):
     def process_response(self, request, response):
-        if carries_csrf_token(response):
+        if carries_csrf_token(response) or not is_text(response):
             return response
+        if response.status_code == 206 or response.has_header("Content-Range"):
+            return response  # a byte range of the file as stored, not of a gzip stream
         return super().process_response(request, response)

@@ -152,7 +152,8 @@ def test_attribution_then_a_view_in_the_districts_report_and_its_excel_export(
     # Skipping is remembered: the next play on this device asks nothing.
     picker.get_by_role("button", name="跳过").click()
     assert picker.is_hidden()
-    assert phone.evaluate("() => document.activeElement.tagName") == "VIDEO"
+    # Focus goes back to the player the child was using: its play button.
+    assert phone.evaluate("() => document.activeElement.dataset.action") == "play"
     phone.reload()
     asked.clear()
     play_again(phone)

@@ -97,7 +97,8 @@ def test_a_lesson_plays_shows_captions_and_resumes_after_a_reload(
     assert phone.evaluate(video_js("v.textTracks[0].mode")) == "hidden"  # drawn by the player
     phone.wait_for_function(video_js("v.textTracks[0].activeCues.length > 0"), timeout=10_000)
     assert phone.locator(".sunshine-player__status").inner_text() == "字幕已开启"
-    assert player.locator(".sunshine-player__captions").inner_text() == "同学们好，今天我们认识情绪。"
+    drawn = player.locator(".sunshine-player__captions").inner_text()
+    assert drawn == "同学们好，今天我们认识情绪。"
 
     # Pointing at three quarters of the seek bar shows the storyboard tile for 0:12 (2 s tiles of
     # 160×90 in one row: the seventh, 960 px in).

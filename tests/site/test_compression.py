@@ -52,6 +52,33 @@ def test_the_search_results_page_is_compressed_too(client, site_pages):
     assert response["Content-Encoding"] == "gzip"
 
 
+@pytest.mark.parametrize(
+    "content_type, status, compressed",
+    [
+        ("text/html; charset=utf-8", 200, True),
+        ("application/json", 200, True),
+        ("application/vnd.apple.mpegurl", 200, True),  # HLS playlists are text
+        ("video/mp4", 200, False),  # already compressed
+        ("video/iso.segment", 200, False),
+        ("application/zip", 200, False),  # a kit's zip
+        ("application/pdf", 200, False),
+        ("text/vtt", 206, False),  # a byte range stays a range of the file
+    ],
+)
+def test_only_text_is_compressed(content_type, status, compressed):
+    from django.http import HttpResponse
+
+    from sunshine.compression import TextCompressionMiddleware
+
+    body = ("字幕 " * 500).encode()
+    middleware = TextCompressionMiddleware(
+        lambda request: HttpResponse(body, content_type=content_type, status=status)
+    )
+    response = middleware(RequestFactory().get("/x", HTTP_ACCEPT_ENCODING="gzip"))
+    assert (response.get("Content-Encoding") == "gzip") is compressed
+    assert (response.content == body) is not compressed
+
+
 def test_static_files_are_collected_with_gzip_copies_and_served_compressed(
     settings, tmp_path, monkeypatch
 ):

@@ -92,7 +92,10 @@ function setUp(picker) {
       return;
     }
     // Focus was on a button that just disappeared: back to the video the child was watching.
-    const target = player && player.querySelector("video, button");
+    // The player's play button (its <video> has no native controls, so cannot take focus).
+    const target =
+      player &&
+      (player.querySelector("[data-action=play]") || player.querySelector("video, button"));
     if (target) target.focus({ preventScroll: true });
   }
   function thePlayer() {
