@@ -178,6 +178,13 @@ def test_previews_follow_the_download_rule(kit, client):
     assert client.get(image_url).status_code == 200  # open kits: open previews
 
 
+def test_the_images_are_never_served_as_public_media(kit, client):
+    preview = built(kit.letter)
+    name = preview.page_name(1)
+    assert name.startswith("kit-previews/") and default_storage.exists(name)
+    assert client.get(f"/media/{name}").status_code == 404
+
+
 def test_no_preview_of_a_kit_that_is_not_published(kit, client):
     built(kit.letter)
     client.force_login(TeacherFactory())
