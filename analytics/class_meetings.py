@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 
 from analytics.models import ClassMeeting
@@ -48,8 +49,22 @@ class ClassMeetingForm(forms.ModelForm):
         self.fields["held_on"].error_messages.update(
             required="请选择开展日期", invalid="请填写有效的日期，例如 2026-03-05"
         )
+        # The picker shows dates in the phone's own format; this says the chosen day in Chinese
+        # (class_meeting.js keeps it in step with the picker).
+        self.fields["held_on"].help_text = format_html(
+            '已选：<output for="id_held_on" class="date-readout" data-date-readout>{}</output>',
+            _chinese_date(self._held_on_value()),
+        )
         self.fields["class_name"].error_messages.update(required="请填写班级")
         self.fields["students"].error_messages.update(required="请填写参加学生数")
+
+    def _held_on_value(self):
+        if self.is_bound:
+            try:
+                return datetime.date.fromisoformat(self.data.get("held_on", ""))
+            except ValueError:
+                return None
+        return self.initial.get("held_on")
 
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]
@@ -62,6 +77,15 @@ class ClassMeetingForm(forms.ModelForm):
 
     def clean_class_name(self):
         return " ".join(self.cleaned_data["class_name"].split())
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def _chinese_date(day):
+    if not day:
+        return "未选择"
+    return f"{day.year}年{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}"
 
 
 @never_cache

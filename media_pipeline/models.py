@@ -449,4 +449,4 @@ class DocumentPreview(models.Model):
         return f"{self.document_id}:{self.file_hash[:12]} ({self.status})"
 
     def page_name(self, number):
-        return f"previews/{self.file_hash[:2]}/{self.file_hash}/{number}.jpg"
+        return f"kit-previews/{self.file_hash[:2]}/{self.file_hash}/{number}.jpg"

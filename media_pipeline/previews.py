@@ -25,6 +25,9 @@ from .models import DocumentPreview
 logger = logging.getLogger(__name__)
 
 BUILD_TIMEOUT = timedelta(minutes=15)
+# A preview that failed because LibreOffice or poppler was not installed is tried again once they
+# are; one that failed on the file itself is not (the same file fails the same way).
+MISSING_TOOLS = "this machine lacks "
 
 
 def kind_of(document):
@@ -78,8 +81,17 @@ def current_preview(document):
         transaction.on_commit(lambda: build_document_preview.enqueue(document_id))
         return preview
     stale = timezone.now() - preview.created_at > BUILD_TIMEOUT
-    if preview.status == DocumentPreview.Status.BUILDING and stale:
-        DocumentPreview.objects.filter(pk=preview.pk).update(created_at=timezone.now())
+    hung = preview.status == DocumentPreview.Status.BUILDING and stale
+    tools_now_there = (
+        preview.status == DocumentPreview.Status.FAILED
+        and preview.error.startswith(MISSING_TOOLS)
+        and not engine.tools_missing(kind_of(document))
+    )
+    if hung or tools_now_there:
+        DocumentPreview.objects.filter(pk=preview.pk).update(
+            status=DocumentPreview.Status.BUILDING, created_at=timezone.now(), error=""
+        )
+        preview.refresh_from_db()
         document_id = document.pk
         transaction.on_commit(lambda: build_document_preview.enqueue(document_id))
     return preview
@@ -107,7 +119,7 @@ def build(document_id):
         return preview
     missing = engine.tools_missing(kind_of(document))
     if missing:
-        return _failed(preview, "this machine lacks " + ", ".join(missing))
+        return _failed(preview, MISSING_TOOLS + ", ".join(missing))
     suffix = Path(document.file.name).suffix.lower()
     try:
         with tempfile.TemporaryDirectory(prefix="sunshine-preview-") as workdir:

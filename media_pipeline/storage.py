@@ -27,8 +27,15 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 PUBLIC_PREFIX = "videos/"
 # Never served as public media: untrusted sources, half-received uploads, editors' caption files
 # (their published copies live under videos/), login-gated files (documents go through Wagtail's
-# serve view, bundles through the kit bundle view).
-PRIVATE_PREFIXES = ("video-sources/", "uploads/", "video-captions/", "documents/", "kit-bundles/")
+# serve view, bundles through the kit bundle view, material previews through the preview view).
+PRIVATE_PREFIXES = (
+    "video-sources/",
+    "uploads/",
+    "video-captions/",
+    "documents/",
+    "kit-bundles/",
+    "kit-previews/",
+)
 DOWNLOAD_URL_SECONDS = 300
 
 # The types players and browsers need; mimetypes' defaults are wrong or missing for these.

@@ -120,4 +120,7 @@ def test_reports_count_meetings_and_students_per_district_and_school(client, sit
 def test_the_date_picker_starts_at_today_in_the_iso_format_it_accepts(client, site):
     client.force_login(teacher(school(HEPING)))
     html = client.get(f"/class-meetings/{site.kit.pk}/").content.decode()
-    assert f'value="{timezone.localdate().isoformat()}"' in html
+    today = timezone.localdate()
+    assert f'value="{today.isoformat()}"' in html
+    weekday = "一二三四五六日"[today.weekday()]
+    assert f"{today.year}年{today.month}月{today.day}日 星期{weekday}</output>" in html

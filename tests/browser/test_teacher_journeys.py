@@ -8,6 +8,7 @@ Screenshots go to var/screenshots/teacher/ (looked at by a person, not compared)
 import io
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -80,13 +81,19 @@ def test_signed_in_header_my_page_class_meeting_and_logout(
     assert phone.get_by_text("请填写参加学生数").is_visible()
     shot(phone, "02-class-meeting-errors")
     assert axe(phone) == []
+    yesterday = timezone.localdate() - timedelta(days=1)
+    phone.get_by_label("开展日期").fill(yesterday.isoformat())
+    readout = phone.locator("output[data-date-readout]")
+    assert readout.inner_text().startswith(
+        f"{yesterday.year}年{yesterday.month}月{yesterday.day}日 星期"
+    )
     phone.get_by_label("班级").fill("三年级2班")
     phone.get_by_label("参加学生数").fill("41")
     phone.get_by_role("button", name="登记").click()
     phone.wait_for_url("**?recorded=**")
     assert "已登记" in phone.locator(".class-meeting__done").inner_text()
     shot(phone, "03-class-meeting-recorded")
-    assert ClassMeeting.objects.get().held_on == timezone.localdate()
+    assert ClassMeeting.objects.get().held_on == yesterday
 
     phone.goto(live_server.url + site.kit.url)
     with phone.expect_download():

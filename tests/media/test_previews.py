@@ -178,6 +178,35 @@ def test_previews_follow_the_download_rule(kit, client):
     assert client.get(image_url).status_code == 200  # open kits: open previews
 
 
+def test_without_libreoffice_the_preview_fails_clearly_and_is_tried_again_once_it_is_there(
+    kit, client, task_queue, monkeypatch, django_capture_on_commit_callbacks
+):
+    plan = KitMaterialFactory(
+        page=kit,
+        title="教案",
+        document=DocumentFactory(file__filename="教案.docx", file__data=b"PK\x03\x04 x"),
+    )
+    monkeypatch.setattr(engine, "soffice_path", lambda: None)
+    assert previews.build(plan.document_id).status == "failed"
+    client.force_login(TeacherFactory())
+    assert "暂时无法生成" in client.get(preview_url(plan)).content.decode()
+    assert not [r for r in task_queue.results if r.task.name == "build_document_preview"]
+
+    monkeypatch.setattr(engine, "soffice_path", lambda: "/usr/bin/soffice")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.get(preview_url(plan))
+    assert again.status_code == 202 and "正在生成预览" in again.content.decode()
+    queued = [r.args for r in task_queue.results if r.task.name == "build_document_preview"]
+    assert queued == [[plan.document_id]]
+
+
+def test_the_images_are_never_served_as_public_media(kit, client):
+    preview = built(kit.letter)
+    name = preview.page_name(1)
+    assert name.startswith("kit-previews/") and default_storage.exists(name)
+    assert client.get(f"/media/{name}").status_code == 404
+
+
 def test_no_preview_of_a_kit_that_is_not_published(kit, client):
     built(kit.letter)
     client.force_login(TeacherFactory())

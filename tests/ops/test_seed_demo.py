@@ -138,6 +138,11 @@ def test_kit_materials_are_real_files_in_the_kit_collection(seed_site_and_course
     full_set = {"lesson_plan", "slides", "worksheet", "parent_letter"}
     for kit in ClassMeetingKitPage.objects.live():
         assert {m.kind for m in kit.materials.all()} == full_set, kit.title
+    # Their previews are queued when the kits are published, ahead of the first teacher.
+    from media_pipeline.models import DocumentPreview
+
+    previewed = set(DocumentPreview.objects.values_list("document_id", flat=True))
+    assert previewed == set(KitMaterial.objects.values_list("document_id", flat=True))
 
 
 def test_seed_demo_refuses_to_put_public_passwords_into_production(settings):

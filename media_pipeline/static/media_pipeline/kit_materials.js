@@ -106,6 +106,7 @@ function copyLink(input, status) {
   const fallback = function () {
     input.focus();
     input.select();
+    input.setSelectionRange(0, input.value.length); // iOS selects nothing with select() alone
     let copied;
     try {
       copied = document.execCommand("copy");
