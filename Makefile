@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 
-.PHONY: demo test install vendor chromium system-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
+.PHONY: demo test install messages vendor chromium system-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
 
 # seed_demo ends by printing the demo logins; serve then prints the address.
 demo: install vendor
@@ -21,7 +21,17 @@ demo: install vendor
 
 test: install vendor chromium lint js-check migrations-check test-sqlite test-postgres api-schema
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed messages
+
+# The project's own translations (site/locale: what Wagtail's zh-hans lacks) are compiled here,
+# on every machine, and never committed. compilemessages runs inside site/ so that it compiles
+# only these, not the .po files of the packages under .venv. Needs GNU gettext (msgfmt).
+LOCALE_PO := $(wildcard site/locale/*/LC_MESSAGES/*.po)
+messages: $(LOCALE_PO:.po=.mo)
+
+site/locale/%.mo: site/locale/%.po $(VENV)/.installed
+	@command -v msgfmt >/dev/null || $(MAKE) system-packages
+	cd site && ../$(SUNSHINE) compilemessages -v0
 
 $(VENV)/.installed: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,10 +49,10 @@ var/vendor/.installed: package.json package-lock.json
 	cp node_modules/axe-core/axe.min.js var/vendor/vendor/axe.min.js
 	touch $@
 
-# What the tests need from Debian: Chromium for the browser journeys (Playwright's own browser
+# What the build and the tests need from Debian: gettext to compile the translations, Chromium for the browser journeys (Playwright's own browser
 # download cannot work here), a Chinese font for QR posters and screenshots, and unzip and 7-Zip
 # to check that kit bundles' Chinese names open everywhere. Installed only when missing.
-DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z
+DEBIAN_TEST_PACKAGES := gettext:/usr/bin/msgfmt chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z
 
 chromium system-packages:
 	@missing=""; for entry in $(DEBIAN_TEST_PACKAGES); do \
