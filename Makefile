@@ -12,7 +12,7 @@ export HOST PORT
 # Tests run on the embedded default (SQLite) and, when DATABASE_URL is set, again on it.
 PYTEST_ARGS ?=
 
-.PHONY: demo test install vendor chromium system-packages demo-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
+.PHONY: demo test install messages vendor chromium system-packages demo-packages lint js-check migrations-check test-sqlite test-postgres api-schema bench serve clean
 
 # serve prints the address and then the demo logins, last; the task workers' and the
 # scheduler's log lines (hundreds while the demo's tasks run) go to var/log/tasks.log.
@@ -24,7 +24,17 @@ demo: install vendor demo-packages
 
 test: install vendor chromium lint js-check migrations-check test-sqlite test-postgres api-schema
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed messages
+
+# The project's own translations (site/locale: what Wagtail's zh-hans lacks) are compiled here,
+# on every machine, and never committed. compilemessages runs inside site/ so that it compiles
+# only these, not the .po files of the packages under .venv. Needs GNU gettext (msgfmt).
+LOCALE_PO := $(wildcard site/locale/*/LC_MESSAGES/*.po)
+messages: $(LOCALE_PO:.po=.mo)
+
+site/locale/%.mo: site/locale/%.po $(VENV)/.installed
+	@command -v msgfmt >/dev/null || $(MAKE) demo-packages
+	cd site && ../$(SUNSHINE) compilemessages -v0
 
 $(VENV)/.installed: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,13 +52,14 @@ var/vendor/.installed: package.json package-lock.json
 	cp node_modules/axe-core/axe.min.js var/vendor/vendor/axe.min.js
 	touch $@
 
-# What the tests need from Debian: Chromium for the browser journeys and Lighthouse (Playwright's
-# own browser download cannot work here), a Chinese font for QR posters, screenshots and the demo
-# videos' slides, espeak-ng for the demo videos' Mandarin narration, unzip and 7-Zip to check
-# that kit bundles' Chinese names open everywhere, and LibreOffice (Writer, Impress) and poppler
-# to turn kit materials into preview pages. `make demo` needs only the font and espeak-ng
-# (without them every demo lesson shows one test pattern). Installed only when missing.
-DEBIAN_DEMO_PACKAGES := fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc espeak-ng:/usr/bin/espeak-ng
+# What the build and the tests need from Debian: gettext to compile the translations, Chromium
+# for the browser journeys and Lighthouse (Playwright's own browser download cannot work here), a
+# Chinese font for QR posters, screenshots and the demo videos' slides, espeak-ng for the demo
+# videos' Mandarin narration, unzip and 7-Zip to check that kit bundles' Chinese names open
+# everywhere, and LibreOffice (Writer, Impress) and poppler to turn kit materials into preview
+# pages. `make demo` needs only gettext, the font and espeak-ng (without the last two every demo
+# lesson shows one test pattern). Installed only when missing.
+DEBIAN_DEMO_PACKAGES := gettext:/usr/bin/msgfmt fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc espeak-ng:/usr/bin/espeak-ng
 DEBIAN_TEST_PACKAGES := chromium:/usr/bin/chromium $(DEBIAN_DEMO_PACKAGES) unzip:/usr/bin/unzip p7zip-full:/usr/bin/7z poppler-utils:/usr/bin/pdftoppm libreoffice-writer:/usr/lib/libreoffice/program/swriter libreoffice-impress:/usr/lib/libreoffice/program/simpress
 
 # $(call debian_packages,LIST): apt-get installs the entries (package:file) whose file is missing.

@@ -11,10 +11,19 @@ COLOUR = "#f5a623"
 TEXT = "#333333"
 GRID = "#dddddd"
 MAX_BARS = 30
+# What fits left of the bars at font-size 12 (180 px): longer labels end in "…", and the full
+# label is in the label's own <title> and in the bar's.
+LABEL_CHARS = 13
 
 
 def _number(value):
     return f"{value:,.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def short_label(label, limit=LABEL_CHARS):
+    """The label as drawn: cut with an ellipsis if it would not fit."""
+    label = str(label)
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def bar_chart(items, title, unit="人次"):
@@ -37,9 +46,11 @@ def bar_chart(items, title, unit="人次"):
     for index, (label, value) in enumerate(shown):
         y = top + index * row_h
         length = round(bar_w * value / peak, 1)
+        drawn = short_label(label)
+        full = f"<title>{escape(label)}</title>" if drawn != str(label) else ""
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 16}" font-size="12" text-anchor="end" '
-            f'fill="{TEXT}">{escape(str(label)[:14])}</text>'
+            f'fill="{TEXT}">{full}{escape(drawn)}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{length}" height="{row_h - 8}" '
             f'fill="{COLOUR}">'
             f"<title>{escape(label)}：{_number(value)} {escape(unit)}</title></rect>"

@@ -72,9 +72,8 @@ class ReachReportView(ReachSpreadsheetMixin, ReportView):
     def chart(self):
         rows = self.report.rows
         if self.by == "day":
-            return line_chart(
-                [(row.key, row.views) for row in rows], f"每日{self.page_title}（人次）"
-            )
+            # The page title already says 每日 (每日趋势).
+            return line_chart([(row.key, row.views) for row in rows], f"{self.page_title}（人次）")
         return bar_chart(
             [(self.chart_label(row), row.views) for row in rows], f"{self.page_title}（人次）"
         )

@@ -48,7 +48,10 @@ class ScopedObjectMixin:
 
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
+    def get_field_display_value(self, field_name, field):
+        # Wagtail shows an empty foreign key (an account without a school) as "None".
+        value = super().get_field_display_value(field_name, field)
+        return "未填写" if value is None else value
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):
