@@ -127,13 +127,32 @@ Player.prototype.start = function () {
     else if (next === "native") self.useNative(hlsUrl);
     else self.useMp4();
   }
-  loadHlsJs(root.dataset.hlsJs)
-    .then(function (Hls) {
-      use(Hls, true);
-    })
-    .catch(function () {
-      use(null, false);
+  function load() {
+    loadHlsJs(root.dataset.hlsJs)
+      .then(function (Hls) {
+        use(Hls, true);
+      })
+      .catch(function () {
+        use(null, false);
+      });
+  }
+  // hls.js is 600 KB to download and run, and it then fetches video: on a phone that is
+  // seconds of a busy main thread and data spent before anyone asked. So it waits for the
+  // viewer's first sign of wanting the video (play, or touching or focusing the player); a
+  // viewer coming back gets it at once, to show the frame where she stopped.
+  if (this.savedPosition() > 5) return load();
+  const intents = ["pointerdown", "keydown", "focusin"];
+  function once() {
+    v.removeEventListener("play", once);
+    intents.forEach(function (name) {
+      root.removeEventListener(name, once);
     });
+    load();
+  }
+  v.addEventListener("play", once);
+  intents.forEach(function (name) {
+    root.addEventListener(name, once);
+  });
 };
 
 Player.prototype.useNative = function (url) {
