@@ -649,6 +649,16 @@ def test_with_postgresql_stopped_for_a_minute_the_site_keeps_counting(site_on_th
     for by, exact in groupings:  # once more, to show what differs if anything does
         query = ReachQuery(date_from=day, date_to=day)
         check(store.reach(query, by), truth(stream, query, by), exact=exact, label=by)
+
+    # The task workers and the scheduler waited and reconnected by themselves (the same pids).
+    def reconnected():
+        text = log.read_text()
+        return text.count("数据库已恢复，后台任务 worker 继续运行") >= 2 and (
+            "定时任务调度器：数据库已恢复" in text
+        )
+
+    _wait_for(reconnected, 60, "the workers or the scheduler did not reconnect")
+    assert serve.poll() is None and process_tree(serve.pid) == tree
     views = truth(stream, ReachQuery(date_from=day, date_to=day), ())[()].views
     assert views >= 6 and len(expected) > views  # some plays counted, some too short to count
     assert ("210102", school_id) in {(t.district, t.school_id) for t in tokens.values()}
