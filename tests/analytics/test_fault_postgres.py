@@ -8,6 +8,11 @@ start) while several clients are sending beats to the live server, plays are sta
 the outage, and the spool is fed to the store by a separate process afterwards, as the
 scheduler or another app process would.
 
+The second test puts the whole site on such an instance (migrated, seeded) behind
+`sunshine serve`, and stops PostgreSQL for 60 s while phones arrive through share links, open
+lessons, start plays and beat, nothing restarting any process. It runs once, in the SQLite run
+of `make test`: its PostgreSQL is its own, so the PostgreSQL run would only repeat it.
+
 The instance never outlives the test: it is the test process's own child, asked by the kernel
 to quit if the test process dies (even by SIGKILL), stopped by the fixture, and by an atexit
 hook after an interrupted run. initdb refuses to run as root; as root it runs as `postgres`.
