@@ -36,6 +36,12 @@ They are kept for FRAGMENT_SECONDS whatever PAGE_CACHE_SECONDS says, so signed-i
 pages the page cache does not keep are built from them as well; that is also how long a process
 with the embedded cache (which a purge in another process does not reach) may show an old one.
 
+* **A last good copy for an outage.** Each stored page is also kept, under the same generation,
+  for STALE_SECONDS. It is never served while the site works; when the database is unreachable
+  (sunshine.unavailable), an anonymous visitor gets that copy instead of the 503 page, so a
+  lesson stays readable through minutes of downtime after its fresh copy expired. A purge hides
+  the old copies with the rest: an unpublished page is never brought back by an outage.
+
 Purges happen when a page is published, unpublished (Wagtail unpublishes a live page it
 deletes), or moved, and when site settings, experts, campaigns, documents or images change or are
 deleted (they show on many pages). Receivers are connected to those senders only: a
@@ -53,12 +59,19 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import (
+    get_cache_key,
+    learn_cache_key,
+    patch_cache_control,
+    patch_vary_headers,
+)
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "sunshine:page-cache-generation"
+STALE_SECONDS = 24 * 3600  # how long the last good copy of a page is kept for an outage
 
 # WeChat appends these to every link shared in a chat or Moments; their values are few, so a
 # page opened from a share card is still served from the cache.
@@ -213,13 +226,54 @@ class UpdatePageCacheMiddleware(_GenerationPrefix, UpdateCacheMiddleware):
             return response
         # The copy is for every visitor without a session: key it on the URL alone.
         _drop_vary_cookie(response)
-        token = _request_prefix.set(_key_prefix_for(request))
+        prefix = _key_prefix_for(request)
+        token = _request_prefix.set(prefix)
         try:
             response = super().process_response(request, response)
         finally:
             _request_prefix.reset(token)
+        self._keep_last_good_copy(request, response, prefix)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+    def _keep_last_good_copy(self, request, response, prefix):
+        # Only what Django's middleware has just stored (it learned the page's key): a 200 for
+        # everyone, neither private nor no-store.
+        if request.method != "GET" or response.status_code != 200 or response.streaming:
+            return
+        if get_cache_key(request, prefix, "GET", cache=self.cache) is None:
+            return
+        stale = f"{prefix}.stale"
+        key = learn_cache_key(request, response, STALE_SECONDS, stale, cache=self.cache)
+        self.cache.set(key, response, STALE_SECONDS)
+
+
+def last_good_copy(request):
+    """The page's last good copy for an anonymous GET, or None (sunshine.unavailable serves it
+    when the database is down). Needs nothing but the cache."""
+    if request.method not in ("GET", "HEAD") or _has_session_cookie(request):
+        return None
+    if not _query_is_cacheable(request):
+        return None
+    try:
+        cache = _page_cache()
+        stale = f"{_key_prefix_for(request)}.stale"
+        key = get_cache_key(request, stale, "GET", cache=cache)
+        response = cache.get(key) if key is not None else None
+    except Exception:  # noqa: BLE001 — the cache is down too: the 503 page it is
+        logger.warning("页面缓存不可用", exc_info=True)
+        return None
+    if response is None:
+        return None
+    # A plain response: a stored TemplateResponse would be rendered again on its way out (it is
+    # returned in place of a view's), without the context it no longer has.
+    copy = HttpResponse(response.content, status=response.status_code)
+    for header, value in response.items():
+        copy[header] = value
+    # Not stored again on its way out: it would pass for fresh once the database is back.
+    request._cache_update_cache = False
+    patch_vary_headers(copy, ("Cookie",))
+    return copy
 
 
 def _purge_on_page_change(sender, instance=None, **kwargs):

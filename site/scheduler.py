@@ -165,6 +165,12 @@ class LeaderLock:
     def release(self):
         if self._connection is not None:
             with contextlib.suppress(DatabaseError):
+                # Unlocked before the connection closes: a closed session's locks are freed
+                # only once the server has noticed, so a standby asking at once could miss it.
+                if self._connection.connection is not None:
+                    with self._connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", self.ADVISORY_KEY)
+            with contextlib.suppress(DatabaseError):
                 self._connection.close()  # the session's advisory locks go with it
             self._connection = None
         if self._file is not None:

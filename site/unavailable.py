@@ -1,5 +1,8 @@
 """When the database is busy or gone: 503 with Retry-After, never a 500.
 
+An anonymous page that the page cache kept a last good copy of is answered with that copy
+instead (sunshine.cache.last_good_copy): through an outage, a lesson seen before stays readable.
+
 APIs (and anything asking for JSON) get `{code, message}` in Chinese; pages get a Chinese page
 with the hotlines, written without the database (no site settings, no menus), because a student
 who came for help must still see where to find it.
@@ -48,6 +51,12 @@ def wants_json(request):
 
 
 def unavailable_response(request):
+    if not wants_json(request):
+        from sunshine.cache import last_good_copy
+
+        # A page an anonymous visitor has seen before: its last good copy beats "come back".
+        if (copy := last_good_copy(request)) is not None:
+            return copy
     if wants_json(request):
         response = JsonResponse(
             {"code": "unavailable", "message": MESSAGE},

@@ -118,7 +118,7 @@ def test_the_snapshot_on_disk_follows_the_database(client):
     school(HEPING, code="HP-004", name="和平四校")
     current()
     kept = json.loads(snapshot.path("directory").read_text(encoding="utf-8"))
-    assert ["HP-004", "和平四校", HEPING] == kept["schools"][-1][1:]
+    assert kept["schools"][-1][1:] == ["HP-004", "和平四校", HEPING]
     District.objects.filter(code=SHENHE).update(name="沈河区（改）")  # no signal: a bulk change
     snapshot.forget()
     current()

@@ -8,6 +8,11 @@ start) while several clients are sending beats to the live server, plays are sta
 the outage, and the spool is fed to the store by a separate process afterwards, as the
 scheduler or another app process would.
 
+The second test puts the whole site on such an instance (migrated, seeded) behind
+`sunshine serve`, and stops PostgreSQL for 60 s while phones arrive through share links, open
+lessons, start plays and beat, nothing restarting any process. It runs once, in the SQLite run
+of `make test`: its PostgreSQL is its own, so the PostgreSQL run would only repeat it.
+
 The instance never outlives the test: it is the test process's own child, asked by the kernel
 to quit if the test process dies (even by SIGKILL), stopped by the fixture, and by an atexit
 hook after an interrupted run. initdb refuses to run as root; as root it runs as `postgres`.
@@ -649,6 +654,16 @@ def test_with_postgresql_stopped_for_a_minute_the_site_keeps_counting(site_on_th
     for by, exact in groupings:  # once more, to show what differs if anything does
         query = ReachQuery(date_from=day, date_to=day)
         check(store.reach(query, by), truth(stream, query, by), exact=exact, label=by)
+
+    # The task workers and the scheduler waited and reconnected by themselves (the same pids).
+    def reconnected():
+        text = log.read_text()
+        return text.count("数据库已恢复，后台任务 worker 继续运行") >= 2 and (
+            "定时任务调度器：数据库已恢复" in text
+        )
+
+    _wait_for(reconnected, 60, "the workers or the scheduler did not reconnect")
+    assert serve.poll() is None and process_tree(serve.pid) == tree
     views = truth(stream, ReachQuery(date_from=day, date_to=day), ())[()].views
     assert views >= 6 and len(expected) > views  # some plays counted, some too short to count
     assert ("210102", school_id) in {(t.district, t.school_id) for t in tokens.values()}

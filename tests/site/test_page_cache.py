@@ -1,10 +1,12 @@
 """Anonymous pages come from the page cache; publishing makes the change visible at once, and
 nobody is ever served a page that was built for somebody else."""
 
+import time
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -271,3 +273,47 @@ def test_bulk_deletes_elsewhere_keep_djangos_fast_path(db, django_assert_num_que
         )
     with django_assert_num_queries(1):
         Session.objects.filter(expire_date__lte=timezone.now()).delete()
+
+
+class DatabaseDown:
+    def __call__(self, execute, sql, params, many, context):
+        raise OperationalError("connection to server failed: Connection refused")
+
+
+def an_hour_later(monkeypatch):
+    """Every fresh copy (PAGE_CACHE_SECONDS) has expired; the last good copies have not."""
+    import django.core.cache.backends.locmem as locmem
+
+    later = time.time() + 3600
+    monkeypatch.setattr(locmem.time, "time", lambda: later)
+
+
+def test_with_the_database_down_a_page_seen_before_is_served_from_its_last_good_copy(
+    site_pages, client, monkeypatch
+):
+    seen, unseen = site_pages.lessons[0].url, site_pages.lessons[1].url
+    assert client.get(seen).status_code == 200
+    title = site_pages.lessons[0].title
+    an_hour_later(monkeypatch)
+    with connection.execute_wrapper(DatabaseDown()):
+        response = client.get(seen)
+        assert response.status_code == 200 and title in response.content.decode()
+        # A page nobody opened before the outage: the Chinese 503 page with the hotlines.
+        response = client.get(unseen)
+        assert response.status_code == 503 and "tel:12356" in response.content.decode()
+        # A signed-in visitor (a session cookie) is never given a shared copy.
+        client.cookies["sessionid"] = "x"
+        assert client.get(seen).status_code == 503
+    del client.cookies["sessionid"]
+    # Back: the page is built afresh (the old copy was not stored again as a fresh one).
+    title_of(site_pages.lessons[0])
+    assert CHANGED in client.get(seen).content.decode()
+
+
+def test_a_purge_hides_the_last_good_copies_too(site_pages, client, monkeypatch):
+    url = site_pages.lessons[0].url
+    assert client.get(url).status_code == 200
+    purge_page_cache("unpublished")  # e.g. the lesson was taken down
+    an_hour_later(monkeypatch)
+    with connection.execute_wrapper(DatabaseDown()):
+        assert client.get(url).status_code == 503
