@@ -204,6 +204,11 @@ def check_decodes(root: Path, report: RenditionReport) -> None:
                     else container.streams.audio[0]
                 )
                 stream.thread_type = "AUTO"  # both cores: this is on the critical path
+                if report.kind == "video":
+                    # Deblocking only smooths pictures already decoded: every slice is still
+                    # parsed (a damaged bitstream still fails) and every frame still comes
+                    # out, for about a fifth less CPU.
+                    stream.codec_context.options = {"skip_loop_filter": "all"}
                 frames = sum(1 for _ in container.decode(stream))
         except (av.FFmpegError, IndexError, ValueError) as exc:
             raise OutputInvalid(
