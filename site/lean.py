@@ -38,6 +38,7 @@ LEAN_MIDDLEWARE = (
 )
 LEFT_OUT = {
     "whitenoise.middleware.WhiteNoiseMiddleware": "serves static files only",
+    "sunshine.compression.TextCompressionMiddleware": "a beat's answer is a few bytes of JSON",
     "sunshine.cache.UpdatePageCacheMiddleware": "the page cache keeps GET pages, never a POST",
     "sunshine.cache.FetchFromPageCacheMiddleware": "the page cache keeps GET pages, never a POST",
     "django.contrib.sessions.middleware.SessionMiddleware": "no session cookie on this path",
