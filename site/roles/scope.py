@@ -29,10 +29,16 @@ def _profile(user):
 
     if not getattr(user, "is_authenticated", False):
         return None
-    try:
-        return user.profile
-    except UserProfile.DoesNotExist:
-        return None
+    cached = user._state.fields_cache  # where `user.profile` keeps the profile once read
+    if "profile" not in cached:
+        # One query for the profile with its school and districts: the header names them on
+        # every signed-in page, and scoping reads them on every admin screen.
+        cached["profile"] = (
+            UserProfile.objects.select_related("school__district", "district")
+            .filter(user=user)
+            .first()
+        )
+    return cached["profile"]
 
 
 def is_city_staff(user):

@@ -100,14 +100,17 @@ def account_menu(context):
     """Name and school of the signed-in person for the header, or a login link."""
     from django.urls import reverse
 
-    from sunshine.roles.scope import teacher_school, user_district
+    from sunshine.roles.scope import _profile
 
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"signed_in": False}
-    school = teacher_school(user)
-    district = user_district(user)
+    # From the profile the initial-password check has already read (with its school and
+    # district): the header costs no query of its own.
+    profile = _profile(user)
+    school = profile.school if profile is not None and profile.school_id else None
+    district = profile.effective_district if profile is not None else None
     place = school.name if school else (district.name if district else "")
     return {
         "signed_in": True,

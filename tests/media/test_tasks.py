@@ -323,7 +323,7 @@ def test_the_demo_video_is_published_on_lessons_without_one_and_drafts_are_left_
     assert video.is_ready and video.caption_tracks()[0]["label"] == "中文"
     lesson.refresh_from_db()
     assert lesson.video_id == video.pk and lesson.live and not lesson.has_unpublished_changes
-    assert lesson.duration is None  # the page shows the video's own duration
+    assert lesson.duration == video.duration_timedelta  # 时长 is the video's own length
     edited.refresh_from_db()
     assert edited.video_id is None and edited.latest_revision_id == draft.pk
     assert VideoEncoding.objects.count() == 1

@@ -36,11 +36,11 @@ def test_modules_import_fingerprinted_modules(tmp_path):
     beacon = (tmp_path / processed["analytics/beacon.js"]).read_text()
     player = (tmp_path / processed["media_pipeline/player.js"]).read_text()
     imported = IMPORT.findall(beacon) + IMPORT.findall(player)
-    assert len(imported) == 3
+    assert len(imported) == 4
     for url in imported:
         assert re.fullmatch(r"\./\w+\.[0-9a-f]{12}\.js", url), url
     assert f"./{processed['analytics/beat_queue.js'].split('/')[-1]}" in IMPORT.findall(beacon)
-    for name in ("player_source.js", "storyboard.js"):
+    for name in ("player_source.js", "player_state.js", "storyboard.js"):
         hashed = processed[f"media_pipeline/{name}"].split("/")[-1]
         assert f"./{hashed}" in IMPORT.findall(player)
     crisis = (tmp_path / processed["mailbox/crisis.js"]).read_text()
