@@ -567,10 +567,7 @@ def _wait_for(condition, seconds, message):
         time.sleep(1)
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("DATABASE_URL")),
-    reason="runs once, in the SQLite run of `make test`: it brings its own PostgreSQL",
-)
+@pytest.mark.once  # it brings its own PostgreSQL: once, in the SQLite run of `make test`
 def test_with_postgresql_stopped_for_a_minute_the_site_keeps_counting(site_on_throwaway):
     server, serve, base, catalogue, log = site_on_throwaway
     tree = process_tree(serve.pid)

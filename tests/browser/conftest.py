@@ -35,9 +35,15 @@ WECHAT_UA = (
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 
 
+# Journeys whose outcome is the database's work (counting a view, the report a district officer
+# reads and exports): they run on both databases. Every other journey drives pages and scripts
+# that no database changes, so it runs once (the `once` marker), like Lighthouse.
+DATABASE_JOURNEYS = {"test_analytics_beacon.py", "test_analytics_reports.py"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Every live-server journey runs with `serialized_rollback`; Lighthouse only without
-    DATABASE_URL.
+    """Every live-server journey runs with `serialized_rollback`, and all but the
+    DATABASE_JOURNEYS run once (tests/conftest.py deselects `once` in the PostgreSQL run).
 
     A transactional test flushes the database afterwards. With serialized_rollback the flush
     stays quiet and the next journey gets the data migrations' rows back (page tree root,
@@ -45,12 +51,9 @@ def pytest_collection_modifyitems(config, items):
     some of those rows under new ids, and every later restore then fails on them.
     """
     here = os.path.dirname(os.path.abspath(__file__))
-    if os.environ.get("DATABASE_URL"):
-        # Lighthouse measures pages, not databases: it runs once, in the SQLite run.
-        lighthouse = [item for item in items if item.get_closest_marker("lighthouse")]
-        if lighthouse:
-            config.hook.pytest_deselected(items=lighthouse)
-            items[:] = [item for item in items if not item.get_closest_marker("lighthouse")]
+    for item in items:
+        if str(item.path).startswith(here) and item.path.name not in DATABASE_JOURNEYS:
+            item.add_marker(pytest.mark.once)
     for item in items:
         marker = item.get_closest_marker("django_db")
         if (

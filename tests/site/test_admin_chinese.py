@@ -33,7 +33,8 @@ from sunshine.roles.factories import (
 )
 from tests.site.admin_text import english_phrases, shown_text
 
-pytestmark = pytest.mark.django_db
+# Translations do not depend on the database: the crawl runs once, in the SQLite run.
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 # What people reported (issue 11).
 REPORTED = [
