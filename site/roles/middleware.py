@@ -6,13 +6,13 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from sunshine.roles.scope import _profile
+from sunshine.roles.scope import profile_of
 
 _ALLOWED_NAMES = ("password_change", "password_change_done", "logout")
 
 
 def must_change_password(user):
-    profile = _profile(user)
+    profile = profile_of(user)
     return bool(profile is not None and profile.must_change_password)
 
 

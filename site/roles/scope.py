@@ -24,7 +24,7 @@ def has_role(user, name):
     return name in role_names(user)
 
 
-def _profile(user):
+def profile_of(user):
     from sunshine.directory.models import UserProfile
 
     if not getattr(user, "is_authenticated", False):
@@ -58,7 +58,7 @@ def district_scope(user):
     if is_city_staff(user):
         return None
     if has_role(user, DISTRICT_STAFF):
-        profile = _profile(user)
+        profile = profile_of(user)
         if profile is not None and profile.district_id:
             return profile.district
         raise PermissionDenied("该区县管理员账号还没有设置负责区县，请联系市级管理员。")
@@ -87,11 +87,11 @@ def teacher_school(user):
     """The School of a signed-in teacher, or None."""
     if not has_role(user, TEACHER):
         return None
-    profile = _profile(user)
+    profile = profile_of(user)
     return profile.school if profile is not None and profile.school_id else None
 
 
 def user_district(user):
     """The District an account belongs to (its school's, or a district officer's), or None."""
-    profile = _profile(user)
+    profile = profile_of(user)
     return profile.effective_district if profile is not None else None

@@ -100,7 +100,7 @@ def account_menu(context):
     """Name and school of the signed-in person for the header, or a login link."""
     from django.urls import reverse
 
-    from sunshine.roles.scope import _profile
+    from sunshine.roles.scope import profile_of
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -108,7 +108,7 @@ def account_menu(context):
         return {"signed_in": False}
     # From the profile the initial-password check has already read (with its school and
     # district): the header costs no query of its own.
-    profile = _profile(user)
+    profile = profile_of(user)
     school = profile.school if profile is not None and profile.school_id else None
     district = profile.effective_district if profile is not None else None
     place = school.name if school else (district.name if district else "")
