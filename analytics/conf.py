@@ -53,8 +53,8 @@ DEFAULTS = {
     "ANALYTICS_INGEST": "spool",
     "ANALYTICS_FLUSH_THREAD": True,
     "ANALYTICS_FLUSH_SECONDS": 1,
-    # Group commit: the request that writes for the others first waits this long (microseconds)
-    # for more beats when other requests were writing a moment ago. 0 = never wait.
+    # Group commit: the request that writes for the others first waits at most this long
+    # (microseconds) for the beat requests already in the view to queue too. 0 = never wait.
     "ANALYTICS_GATHER_MICROSECONDS": 500,
     # Unflushed beats in the spool above which clients are asked to beat less often.
     "ANALYTICS_BACKLOG_UNDER_LOAD": 20000,

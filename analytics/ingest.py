@@ -9,14 +9,16 @@ fails (for any reason: an unexpected error must not lose what a phone sent).
 
 Either way, beats that arrive at the same time in one process are written together (group
 commit): the first request becomes the leader and writes everything queued with one fsync (or
-one transaction) while the others wait for its result. When requests were queueing a moment
-ago, the leader first waits ANALYTICS_GATHER_MICROSECONDS so more of them share the fsync.
+one transaction) while the others wait for its result. When other beat requests are already
+on their way (in the view, checking their beats), the leader first waits for them, at most
+ANALYTICS_GATHER_MICROSECONDS, so that they share its fsync.
 
 Replaying the spool never happens on a request: only the flusher thread and the scheduler's
 `analytics.replay_spool` job do it.
 """
 
 import atexit
+import contextlib
 import logging
 import threading
 import time
@@ -27,7 +29,6 @@ from analytics import conf, spool
 from sunshine import process_state
 
 logger = logging.getLogger(__name__)
-MAX_ROUNDS = 4  # a leader writes at most this many batches before handing over
 BYTES_PER_BEAT = 400  # about, in the spool
 
 
@@ -36,59 +37,108 @@ class Unavailable(Exception):
 
 
 class _Entry:
-    __slots__ = ("beats", "done", "spooled", "error")
+    """One request's beats in the queue. Its thread sleeps on its own lock: the leader wakes it
+    exactly once, when its beats are written (done) or when it is to lead the next write."""
+
+    __slots__ = ("beats", "done", "spooled", "error", "_wake")
 
     def __init__(self, beats):
         self.beats = beats
         self.done = False
         self.spooled = False
         self.error = None
+        self._wake = threading.Lock()
+        self._wake.acquire()
+
+    def sleep(self):
+        self._wake.acquire()
+
+    def wake(self):
+        self._wake.release()
+
+
+class Arrival:
+    """A request on its way to `submit()` (reading and checking its beats): see `arriving()`."""
+
+    __slots__ = ("committer", "open")
+
+    def __init__(self, committer):
+        self.committer = committer
+        self.open = True
+
+    def leave(self):
+        with self.committer._lock:
+            self.committer._left(self)
 
 
 class GroupCommitter:
+    """Group commit: the first request to submit leads, and writes everything queued by then
+    with one fsync (or one transaction); the others sleep until it is done.
+
+    A leader first waits, at most `gather_seconds`, for the requests that are `arriving()`
+    (already in the view, checking their beats) to queue too, so that they share its fsync
+    instead of each paying for one: on a busy app server the fsync is most of a beat's cost.
+    A request alone in the process never waits."""
+
     def __init__(self, write, gather_seconds=0.0):
         """`write(beats)` makes the beats durable and returns True if they went to the spool."""
         self._write_beats = write
         self._gather = gather_seconds
-        lock = threading.Lock()
-        self._condition = threading.Condition(lock)
-        # Watchers of the queue's depth (tests) wait apart: a new request must not wake every
-        # request already waiting for the write in progress, only to put them back to sleep.
-        self._queued = threading.Condition(lock)
+        self._lock = threading.Lock()
+        # For the leader gathering arrivals and for watchers of the queue's depth (tests): the
+        # requests waiting for their write sleep apart, each on its own entry.
+        self._changed = threading.Condition(self._lock)
         self._queue: list[_Entry] = []
+        self._arriving = 0
         self._leader = False
-        self._contended = False  # did requests queue behind the last write?
 
-    def submit(self, beats) -> bool:
+    @contextlib.contextmanager
+    def arriving(self):
+        """Wraps a request's work before `submit(beats, arrival)`."""
+        arrival = Arrival(self)
+        with self._lock:
+            self._arriving += 1
+        try:
+            yield arrival
+        finally:
+            if arrival.open:  # it did not submit (a refused beat, an error)
+                arrival.leave()
+
+    def _left(self, arrival):
+        if arrival.open:
+            arrival.open = False
+            self._arriving -= 1
+            self._changed.notify_all()
+
+    def submit(self, beats, arrival=None) -> bool:
         """Makes the beats durable; returns True if they went to the spool."""
         entry = _Entry(beats)
-        with self._condition:
+        with self._lock:
             self._queue.append(entry)
-            self._queued.notify_all()
-            while not entry.done and self._leader:
-                self._condition.wait()
+            if arrival is not None:
+                self._left(arrival)
+            self._changed.notify_all()
+            lead = not self._leader
+            self._leader = True
+        if not lead:
+            entry.sleep()
             if entry.done:
                 return self._result(entry)
-            self._leader = True
-            gather = self._gather if self._contended else 0.0
+            # Woken without being done: the previous leader handed over to this request.
         try:
-            if gather:
-                time.sleep(gather)
-            for _ in range(MAX_ROUNDS):
-                with self._condition:
-                    batch, self._queue = self._queue, []
-                if not batch:
-                    break
-                self._write(batch)
-                with self._condition:
-                    self._contended = len(batch) > 1 or bool(self._queue)
-                    self._condition.notify_all()
-                if entry.done and not self._queue:
-                    break
+            if self._gather:
+                with self._lock:
+                    if self._arriving:
+                        self._changed.wait_for(lambda: not self._arriving, self._gather)
+            with self._lock:
+                batch, self._queue = self._queue, []
+            self._write(batch)
         finally:
-            with self._condition:
-                self._leader = False
-                self._condition.notify_all()
+            with self._lock:
+                if self._queue:
+                    self._queue[0].wake()  # it leads the next write
+                else:
+                    self._leader = False
         return self._result(entry)
 
     @property
@@ -97,8 +147,8 @@ class GroupCommitter:
         return len(self._queue)
 
     def wait_for_depth(self, depth, timeout=None) -> bool:
-        with self._queued:
-            return self._queued.wait_for(lambda: len(self._queue) >= depth, timeout)
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._queue) >= depth, timeout)
 
     @staticmethod
     def _result(entry):
@@ -107,17 +157,20 @@ class GroupCommitter:
         return entry.spooled
 
     def _write(self, batch):
-        beats = [beat for entry in batch for beat in entry.beats]
+        """Writes the batch; every request in it gets the result and is woken (the leader's own
+        entry too: releasing a lock nobody waits on is harmless)."""
         spooled, error = False, None
         try:
-            spooled = self._write_beats(beats)
+            spooled = self._write_beats([beat for entry in batch for beat in entry.beats])
         except Unavailable as exc:
             error = exc
         except Exception as exc:  # noqa: BLE001 — a bug must not become a 500 for every waiter
             logger.exception("心跳写入出错")
             error = Unavailable(str(exc))
-        for entry in batch:
-            entry.spooled, entry.error, entry.done = spooled, error, True
+        finally:
+            for entry in batch:
+                entry.spooled, entry.error, entry.done = spooled, error, True
+                entry.wake()
 
 
 # --- the two ways of writing ---------------------------------------------------------------

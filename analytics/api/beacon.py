@@ -189,6 +189,13 @@ def start_play(request):
 
 @csrf_exempt
 def beat(request):
+    # From here on the request counts as on its way: a request about to fsync the beats of
+    # this process waits (briefly) for this one's beats too.
+    with ingest.get_committer().arriving() as arrival:
+        return _beat(request, arrival)
+
+
+def _beat(request, arrival):
     data, error = read_json(request)
     if error:
         return error
@@ -220,7 +227,7 @@ def beat(request):
         return _too_many(refusal)  # nothing taken: the player keeps the beats and resends
     if beats:
         try:
-            ingest.get_committer().submit(beats)
+            arrival.committer.submit(beats, arrival)
         except ingest.Unavailable:
             return _error(503, "unavailable", UNAVAILABLE)
     interval = beat_interval()

@@ -251,6 +251,61 @@ def test_concurrent_beats_share_one_write(site):
     assert writes == [1, 4]
 
 
+def test_a_leader_waits_for_the_beats_already_on_their_way(site):
+    # Request B is in the view (checking its beats) when A is about to fsync: A waits for B,
+    # and one write carries both.
+    token = make_token(site.lessons[0], day_offset=1)
+    writes = []
+    committer = ingest.GroupCommitter(lambda beats: writes.append(len(beats)) or True, 60.0)
+    b_arrived, a_submitting = threading.Event(), threading.Event()
+
+    def request_b():
+        with committer.arriving() as arrival:
+            b_arrived.set()
+            a_submitting.wait()
+            assert committer.wait_for_depth(1, timeout=60)  # A queued, waiting for B
+            committer.submit([beat(token, 2, 2)], arrival)
+
+    b = threading.Thread(target=request_b)
+    b.start()
+    b_arrived.wait()
+    a = threading.Thread(target=lambda: (a_submitting.set(), committer.submit([beat(token, 1, 1)])))
+    a.start()
+    for thread in (a, b):
+        thread.join(timeout=30)
+        assert not thread.is_alive()  # nobody waited out the 60 s
+    assert writes == [2]
+
+
+def test_a_request_alone_or_an_arrival_that_gives_up_does_not_hold_the_write(site):
+    token = make_token(site.lessons[0], day_offset=1)
+    writes = []
+    committer = ingest.GroupCommitter(lambda beats: writes.append(len(beats)) or True, 60.0)
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (committer.submit([beat(token, 1, 1)]), done.set()))
+    thread.start()
+    assert done.wait(timeout=30)  # alone: written at once, not after the 60 s
+    assert writes == [1]
+
+    # B arrives but its beats are refused (it never submits): A must not wait for it.
+    refused, a_queued = threading.Event(), threading.Event()
+
+    def request_b():
+        with committer.arriving():
+            a_queued.wait()
+            assert committer.wait_for_depth(1, timeout=60)
+            refused.set()
+
+    b = threading.Thread(target=request_b)
+    b.start()
+    a = threading.Thread(target=lambda: (a_queued.set(), committer.submit([beat(token, 2, 2)])))
+    a.start()
+    for each in (b, a):
+        each.join(timeout=30)
+        assert not each.is_alive()
+    assert refused.is_set() and writes == [1, 1]
+
+
 def test_a_writer_that_fails_answers_every_waiting_request(site):
     token = make_token(site.lessons[0], day_offset=1)
 
