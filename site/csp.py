@@ -15,9 +15,11 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from csp.constants import NONE, SELF, UNSAFE_INLINE
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.constants import HEADER, HEADER_REPORT_ONLY, NONE, SELF, UNSAFE_INLINE
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
 from django.conf import settings
+
+from sunshine import process_state
 
 # What Wagtail 8's admin still does that a strict policy forbids (wagtail/wagtail#1288 and
 # #7053 track it), as its screens showed it in tests/browser/test_admin_csp.py:
@@ -114,11 +116,65 @@ def directives(variables, base_dir):
     }
 
 
+# What a response can carry that makes its policy its own (django-csp's decorators and
+# exemptions); a response with none of them gets the policy of its side of the site.
+PER_RESPONSE = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+# {under the admin's prefix: {header: value}}, built by django-csp on first use. django-csp
+# builds the policy again for every response (a large part of a beat's CPU), though without a nonce
+# or a decorator it depends only on the settings and on that prefix.
+_policies: dict[bool, dict[str, str]] = {}
+process_state.register(
+    "sunshine.csp_policies",
+    _policies.clear,
+    settings=["CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY", "DEBUG"],
+)
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, with the admin's allowances under the admin's prefix.
+    """django-csp's middleware, with the admin's allowances under the admin's prefix, and the
+    policy of a response that has nothing of its own kept once built (`_policies`).
 
     The allowances replace their directives' hashes: a browser ignores 'unsafe-inline' in a
     directive that also lists a hash (the 500 page's style)."""
+
+    def process_response(self, request, response):
+        if not self._shared_policy(request, response):
+            return super().process_response(request, response)
+        admin = request.path_info.startswith(ADMIN_PREFIX)
+        headers = _policies.get(admin)
+        if headers is None:
+            response = super().process_response(request, response)
+            written = (HEADER, HEADER_REPORT_ONLY)
+            _policies[admin] = {name: response[name] for name in written if name in response}
+            return response
+        for header, value in headers.items():
+            response[header] = value
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+    @staticmethod
+    def _shared_policy(request, response) -> bool:
+        return (
+            getattr(request, "_csp_nonce", None) is None
+            and not any(hasattr(response, name) for name in PER_RESPONSE)
+            and HEADER not in response
+            and HEADER_REPORT_ONLY not in response
+            and not settings.DEBUG
+            and not (settings.CONTENT_SECURITY_POLICY or {}).get("EXCLUDE_URL_PREFIXES")
+            and not (getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}).get(
+                "EXCLUDE_URL_PREFIXES"
+            )
+        )
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)

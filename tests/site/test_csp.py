@@ -106,3 +106,55 @@ def test_no_template_of_ours_has_inline_script_or_style():
         assert not re.search(r"\sstyle=", html), f"style attribute in {path}"
         if path.name not in STANDALONE_PAGES:  # rendered without static files; style hashed
             assert "<style" not in html, f"inline style in {path}"
+
+
+def _middleware_answer(path="/", **attributes):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from sunshine.csp import ContentSecurityPolicyMiddleware
+
+    def view(request):
+        response = HttpResponse("ok")
+        for name, value in attributes.items():
+            setattr(response, name, value)
+        return response
+
+    request = RequestFactory().get(path)
+    return ContentSecurityPolicyMiddleware(view)(request), request
+
+
+def test_the_policy_kept_between_responses_is_the_one_django_csp_builds():
+    from csp.utils import build_policy
+
+    from sunshine.csp import _policies
+
+    _policies.clear()
+    first, _ = _middleware_answer()
+    kept, request = _middleware_answer()
+    assert _policies and kept["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert kept["Content-Security-Policy"] == build_policy()
+    # The admin's policy is kept apart, with its allowances.
+    admin, _ = _middleware_answer("/admin/login/")
+    assert admin["Content-Security-Policy"] != kept["Content-Security-Policy"]
+    assert "'unsafe-inline'" in _middleware_answer("/admin/")[0]["Content-Security-Policy"]
+    # As with django-csp, asking for a nonce once the header is written is an error.
+    with pytest.raises(Exception, match="not available after the CSP header"):
+        str(request.csp_nonce)
+
+
+def test_a_response_with_a_policy_of_its_own_gets_it_and_changes_nothing_else():
+    _middleware_answer()  # the shared policy is kept
+    own, _ = _middleware_answer(_csp_update={"img-src": ["https://img.example.cn"]})
+    assert "https://img.example.cn" in own["Content-Security-Policy"]
+    assert "https://img.example.cn" not in _middleware_answer()[0]["Content-Security-Policy"]
+    exempt, _ = _middleware_answer(_csp_exempt=True)
+    assert "Content-Security-Policy" not in exempt
+
+
+def test_a_changed_policy_setting_is_served_at_once(settings):
+    _middleware_answer()
+    changed = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]}}
+    changed["DIRECTIVES"]["img-src"] = ["'self'", "https://cdn.example.cn"]
+    settings.CONTENT_SECURITY_POLICY = changed
+    assert "https://cdn.example.cn" in _middleware_answer()[0]["Content-Security-Policy"]
