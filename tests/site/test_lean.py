@@ -139,6 +139,7 @@ def test_the_beat_is_on_the_lean_path():
         "too deep",
         "empty batch",
         "wrong content type",
+        "unknown charset",
         "bot",
         "too large",
     ],
@@ -160,6 +161,8 @@ def test_the_lean_and_the_full_stack_answer_the_same(what, db):
         body = b"[]"
     elif what == "wrong content type":
         body, content_type = b"token=1", "application/x-www-form-urlencoded"
+    elif what == "unknown charset":
+        body, content_type = encoded(beat(value, 1)), "text/plain; charset=no-such-charset"
     elif what == "bot":
         body, meta = encoded(beat(value, 1)), {"HTTP_USER_AGENT": "Googlebot/2.1"}
     elif what == "too large":
@@ -169,10 +172,32 @@ def test_the_lean_and_the_full_stack_answer_the_same(what, db):
     status, headers, _ = lean_answer
     assert headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
-    if what == "accepted":
+    if what in ("accepted", "unknown charset"):
         assert status.startswith("204") and headers["X-Beat-Interval"]
     else:
         assert not status.startswith("2") or what == "bot"
+    # The second time the lean request's Content-Type is the one it kept: the same answer.
+    assert both_ways(body=body, content_type=content_type, **meta)[0][:2] == lean_answer[:2]
+
+
+def test_a_kept_content_type_is_the_one_django_parses():
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.test import RequestFactory
+
+    from sunshine.lean import LeanRequest
+
+    for header in ("text/plain;charset=UTF-8", "application/json", "text/plain; charset=nope", ""):
+        environ = RequestFactory().post("/api/v1/plays/beat", "{}", "application/json").environ
+        environ["CONTENT_TYPE"] = header
+        django, first, kept = WSGIRequest(environ), LeanRequest(environ), LeanRequest(environ)
+        for request in (first, kept):
+            assert (request.content_type, request.content_params, request.encoding) == (
+                django.content_type,
+                django.content_params,
+                django.encoding,
+            )
+        kept.content_params["charset"] = "changed"  # one request's params are its own
+        assert LeanRequest(environ).content_params == django.content_params
 
 
 def test_a_get_is_refused_the_same_way(db):
