@@ -7,7 +7,12 @@ workers, threads and middleware) serves the trivial view and the beacon, in the 
 alternating A-B / B-A. Load comes from wrk (Debian's package) with a small Lua script that
 cycles through real beats (valid tokens from POST /api/v1/plays, text/plain bodies as
 sendBeacon sends them). The database is a fresh SQLite file with the demo content (or
-BENCH_DATABASE_URL). Goal: single beat / trivial ≥ 0.8.
+BENCH_DATABASE_URL). Goal: single beat / trivial ≥ 0.8, in throughput and in server CPU per
+request, both as the median of the rounds' own ratios (each round runs the pair back to back).
+
+A beat's server CPU includes feeding it from the spool to the store: after a beat run the
+benchmark waits until the flusher has emptied the spool, and counts that CPU for the beats
+(otherwise it would be counted for the trivial view that runs next).
 """
 
 import argparse
@@ -17,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -81,6 +87,18 @@ def start_plays(server, page_id, count):
     return tokens
 
 
+def wait_until_fed(spool_dir, timeout=120):
+    """Returns once the server's flusher has fed everything spooled to the store."""
+    from analytics.spool import Spool
+
+    spool = Spool(spool_dir)
+    deadline = time.monotonic() + timeout
+    while spool.backlog_bytes() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if spool.backlog_bytes():
+        raise RuntimeError(f"the spool was not fed within {timeout} s")
+
+
 def beat_bodies(tokens, batch):
     beats = [
         {"token": token, "seq": seq, "watched_s": seq * 2, "max_pos_s": seq * 2, "duration_s": 600}
@@ -97,7 +115,7 @@ def beat_bodies(tokens, batch):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=default_workers())
@@ -153,6 +171,8 @@ def run_mode(options, scratch, scripts, page_id, mode):
             files[name] = scratch / f"{name}.txt"
             files[name].write_text("\n".join(beat_bodies(tokens, batch)) + "\n")
 
+        spool_dir = scratch / "spool"
+
         def run(name, seconds):
             url = server.base + ("/" + TRIVIAL_PATH if name == "trivial" else "/api/v1/plays/beat")
             script = scripts["trivial" if name == "trivial" else "beat"]
@@ -160,6 +180,7 @@ def run_mode(options, scratch, scripts, page_id, mode):
             env = {"BEAT_BODIES": str(bodies), "PATH": "/usr/bin:/bin"}
             before = cpu_seconds(server.process.pid)
             rps, requests = wrk(url, seconds, options.connections, str(script), env)
+            wait_until_fed(spool_dir)
             return rps, 1000 * (cpu_seconds(server.process.pid) - before) / requests
 
         for name in ("trivial", "beat", "batch"):
@@ -172,9 +193,12 @@ def run_mode(options, scratch, scripts, page_id, mode):
     finally:
         server.stop()
     rps = {name: [r for r, _ in values] for name, values in results.items()}
-    cpu = {name: statistics.median(c for _, c in values) for name, values in results.items()}
+    cpus = {name: [c for _, c in values] for name, values in results.items()}
+    cpu = {name: statistics.median(values) for name, values in cpus.items()}
     ratios = [b / t for b, t in zip(rps["beat"], rps["trivial"], strict=True)]
     ratio = statistics.median(ratios)
+    cpu_ratios = [t / b for b, t in zip(cpus["beat"], cpus["trivial"], strict=True)]
+    cpu_ratio = statistics.median(cpu_ratios)
     batch = statistics.median(rps["batch"])
     beat = statistics.median(rps["beat"])
     print(f"[ANALYTICS_INGEST={mode}]")
@@ -185,21 +209,20 @@ def run_mode(options, scratch, scripts, page_id, mode):
     print(
         f"  single beat        {beat:8.0f} req/s   ratio {ratio:.2f} "
         f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
-        f"   server CPU {cpu['beat']:.2f} ms/request "
-        f"(trivial/beat {cpu['trivial'] / cpu['beat']:.2f})"
+        f"   server CPU {cpu['beat']:.2f} ms/request, trivial/beat {cpu_ratio:.2f} "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in cpu_ratios)})"
     )
     print(
         f"  batches of {BATCH}     {batch:8.0f} req/s = {batch * BATCH:8.0f} beats/s "
         f"({batch * BATCH / beat:.1f}× single beats)   server CPU "
         f"{cpu['batch'] / BATCH * 1000:.0f} µs/beat"
     )
-    print(
-        f"  beat/trivial {ratio:.2f} {'meets' if ratio >= GOAL else 'BELOW'} the goal of {GOAL}",
-        flush=True,
-    )
+    for what, value in (("throughput", ratio), ("server CPU", cpu_ratio)):
+        verdict = "meets" if value >= GOAL else "BELOW"
+        print(f"  beat/trivial {what} {value:.2f} {verdict} the goal of {GOAL}", flush=True)
     return {
         "ratio": ratio,
-        "cpu_ratio": cpu["trivial"] / cpu["beat"],
+        "cpu_ratio": cpu_ratio,
         "beats_per_second_batched": batch * BATCH,
     }
 

@@ -1,6 +1,6 @@
 """The transcoding engine against plain ffmpeg, side by side in one run, as ratios.
 
-    python -m benchmarks.bench_transcode [--seconds 30] [--height 1080] [--repeat 1]
+    python -m benchmarks.bench_transcode [--seconds 20] [--height 1080] [--repeat 3]
 
 Three ways to make the same 360p/540p/720p + AAC fMP4 HLS ladder from one generated clip:
   engine     `sunshine transcode`'s engine (run_pipeline: probe, sha256, encode, validate,
@@ -216,7 +216,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--height", type=int, default=1080, choices=[720, 1080])
-    parser.add_argument("--repeat", type=int, default=1, help="rounds; the best of each is kept")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
     parser.add_argument("--profile", default="standard")
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args(argv)
