@@ -159,9 +159,12 @@ class GroupCommitter:
     def _write(self, batch):
         """Writes the batch; every request in it gets the result and is woken (the leader's own
         entry too: releasing a lock nobody waits on is harmless)."""
-        spooled, error = False, None
+        # Until the write returns, nothing is acknowledged: even an interruption that is not an
+        # Exception (the thread being stopped) answers every waiter with an error.
+        spooled, error = False, Unavailable("心跳写入被中断")
         try:
             spooled = self._write_beats([beat for entry in batch for beat in entry.beats])
+            error = None
         except Unavailable as exc:
             error = exc
         except Exception as exc:  # noqa: BLE001 — a bug must not become a 500 for every waiter

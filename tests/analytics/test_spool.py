@@ -306,6 +306,46 @@ def test_a_request_alone_or_an_arrival_that_gives_up_does_not_hold_the_write(sit
     assert refused.is_set() and writes == [1, 1]
 
 
+def test_a_write_cut_short_acknowledges_none_of_its_beats(site):
+    # The leader's thread is stopped in the middle of the write (not an Exception): the request
+    # whose beats were in the same write must be refused (it resends), never acknowledged.
+    class Stopped(BaseException):
+        pass
+
+    token = make_token(site.lessons[0], day_offset=1)
+
+    def write(beats):
+        raise Stopped
+
+    committer = ingest.GroupCommitter(write, 60.0)
+    outcome, b_arrived = {}, threading.Event()
+
+    def request_a():
+        b_arrived.wait()
+        try:
+            committer.submit([beat(token, 1, 1)])
+        except Stopped:
+            outcome["a"] = "stopped"
+
+    def request_b():
+        with committer.arriving() as arrival:
+            b_arrived.set()
+            assert committer.wait_for_depth(1, timeout=60)  # A leads and waits for B
+            try:
+                committer.submit([beat(token, 2, 2)], arrival)
+                outcome["b"] = "acknowledged"
+            except ingest.Unavailable:
+                outcome["b"] = "refused"
+
+    threads = [threading.Thread(target=request_a), threading.Thread(target=request_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+    assert outcome == {"a": "stopped", "b": "refused"}
+
+
 def test_a_writer_that_fails_answers_every_waiting_request(site):
     token = make_token(site.lessons[0], day_offset=1)
 
