@@ -95,6 +95,41 @@ def site_nav(context):
     return {"items": items, "request": request}
 
 
+# How long a signed-in person's admin access is remembered for the userbar (see site_userbar).
+USERBAR_SECONDS = 60
+
+
+@register.simple_tag(takes_context=True)
+def site_userbar(context):
+    """Wagtail's userbar (edit this page, review it) for people who may use the admin.
+
+    Wagtail asks the user's permissions on every page: two queries, a sixth of a signed-in
+    teacher's page, who never sees a userbar. So the answer is kept for a minute per account.
+    The userbar is only a set of links: the admin checks the permissions again itself, so a
+    minute-old answer can show or hide links, never open anything."""
+    from django.core.cache import cache
+    from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
+
+    from sunshine.roles.groups import ACCESS_ADMIN
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    key = f"sunshine:userbar:{user.pk}"
+    try:
+        allowed = cache.get(key)
+    except Exception:  # noqa: BLE001 — the cache is down: ask the database, as Wagtail does
+        allowed = None
+    if allowed is None:
+        allowed = user.has_perm(ACCESS_ADMIN)
+        try:
+            cache.set(key, allowed, USERBAR_SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("缓存不可用：管理工具栏权限未缓存", exc_info=True)
+    return wagtailuserbar(context) if allowed else ""
+
+
 @register.inclusion_tag("includes/account_menu.html", takes_context=True)
 def account_menu(context):
     """Name and school of the signed-in person for the header, or a login link."""

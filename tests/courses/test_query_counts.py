@@ -10,14 +10,14 @@ from django.test.utils import CaptureQueriesContext
 
 from courses.factories import CourseSeriesPageFactory, LessonPageFactory, LessonWorksheetFactory
 from sunshine.cache import purge_page_cache
-from sunshine.roles.factories import TeacherFactory
+from sunshine.roles.factories import EditorFactory, TeacherFactory
 
 pytestmark = pytest.mark.django_db
 
-# Queries of a signed-in request before the page itself: the session, the user, the teacher's
-# profile (must the initial password be changed?), and the user's permissions, group and own
-# (whether to show the Wagtail user bar).
-SIGNED_IN = 5
+# Queries of a signed-in request before the page itself: the session, the user and the
+# teacher's profile (must the initial password be changed?). Whether to show the Wagtail user bar
+# (the user's permissions, two queries) is kept for a minute (site_userbar).
+SIGNED_IN = 3
 
 
 def series_with(n, parent, **kwargs):
@@ -91,3 +91,21 @@ def test_uncached_pages_signed_in_cost_one_query_more_than_signing_in(short_and_
     response = client.get(short_and_long["lesson 100"])
     assert "第 51 讲 / 共 100 讲" in response.content.decode()
     assert "private" in response["Cache-Control"]  # still never kept for anybody else
+
+
+def test_the_user_bar_shows_for_editors_only_and_its_answer_is_kept(short_and_long, client):
+    url = short_and_long["lesson 5"]
+    editor = Client()
+    editor.force_login(EditorFactory())
+    assert "wagtail-userbar" in editor.get(url).content.decode()
+    client.force_login(TeacherFactory())
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(url).content.decode()
+    assert "wagtail-userbar" not in page
+    with CaptureQueriesContext(connection) as again:
+        assert "wagtail-userbar" not in client.get(url).content.decode()
+    permission_queries = [q for q in first if "auth_permission" in q["sql"]]
+    assert len(permission_queries) == 2  # the user's own and their groups'
+    assert not [q for q in again if "auth_permission" in q["sql"]]
+    # The admin itself asks afresh: a teacher is refused whatever the user bar remembers.
+    assert client.get("/admin/").status_code in (302, 403)
