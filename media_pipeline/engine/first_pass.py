@@ -31,7 +31,7 @@ from .pass_steps import (
     variant_entry,
 )
 from .probe import SourceInfo, probe_source
-from .validate import check_progressive_mp4, validate_ladder
+from .validate import DecodedAhead, check_progressive_mp4, validate_ladder
 from .workspace import (
     MANIFEST_VERSION,
     OutputFile,
@@ -79,9 +79,14 @@ def run_pipeline(
     report = Progress(progress)
     report("probe")
     source = Path(source_path)
-    info = probe_source(source)
-    _check_limits(info, profile)
-    sha256 = sha256 or sha256_file(source)
+    # The source's digest (when the caller has none) is read beside the probe: both mostly wait
+    # for the disk or C code, and the encode needs both. (A source the probe refuses waits for
+    # its digest before the error: at most seconds.)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+        digest = None if sha256 else pool.submit(sha256_file, source)
+        info = probe_source(source)
+        _check_limits(info, profile)
+        sha256 = sha256 or digest.result()
     phash = profile_hash(profile)
     prefix = output_prefix(sha256, phash)
     workdir = Path(workdir)
@@ -118,17 +123,29 @@ def _build(source, info, profile, out, report, cancel, captions, time_limit, sta
     rungs = plan_ladder(info, profile)
     base = [r for r in rungs if not r.hd]
     encode_limit = time_limit or profile.time_limit(info.duration)
-    run = encode_and_validate(
-        source,
-        info,
-        base,
-        profile,
-        out,
-        audio=True,
-        timeout=encode_limit,
-        report=report,
-        cancel=cancel,
+    # Validation decodes each rendition's first and last segments: the first ones are decoded
+    # while the encode is still writing the rest.
+    ahead, encoded = DecodedAhead(), threading.Event()
+    names = [(r.name, "video") for r in base] + ([(AUDIO_NAME, "audio")] if info.has_audio else [])
+    watcher = threading.Thread(
+        target=_decode_first_segments, args=(out, names, ahead, encoded), daemon=True
     )
+    watcher.start()
+    try:
+        run = encode_and_validate(
+            source,
+            info,
+            base,
+            profile,
+            out,
+            audio=True,
+            timeout=encode_limit,
+            report=report,
+            cancel=cancel,
+        )
+    finally:
+        encoded.set()
+        watcher.join()
     encode_seconds = run.elapsed
     # The fallback MP4, the audio-only file and the images only copy and decode what the encode
     # wrote: they run while the ladder is validated (two ffmpeg remuxes and a keyframe decode
@@ -151,6 +168,7 @@ def _build(source, info, profile, out, report, cancel, captions, time_limit, sta
                 video_duration=info.video_duration,
                 audio_expected=info.has_audio,
                 audio_duration=info.audio_duration,
+                ahead=ahead,
             )
         except OutputInvalid as exc:
             invalid.set()
@@ -211,6 +229,30 @@ def _build(source, info, profile, out, report, cancel, captions, time_limit, sta
         "realtime_factor": round(info.duration / total, 3) if total else None,
     }
     return manifest
+
+
+FIRST_SEGMENT, SECOND_SEGMENT = "seg_00000.m4s", "seg_00001.m4s"  # encode.hls_output_args
+WATCH_SECONDS = 0.5
+
+
+def _decode_first_segments(out, names, ahead, encoded):
+    """While the encode runs: decodes a rendition's first segment once ffmpeg has begun its
+    second (and so finished the first). What it finds is only kept for the check after the
+    encode (validate.DecodedAhead), which decides."""
+    waiting = dict(names)
+    while waiting and not encoded.wait(WATCH_SECONDS):
+        for name, kind in list(waiting.items()):
+            folder = out / name
+            if not (folder / SECOND_SEGMENT).exists():
+                continue
+            del waiting[name]
+            # ffmpeg numbers the init segments of a ladder (init_0.mp4…): the one in this folder.
+            inits = list(folder.glob("init*.mp4"))
+            try:
+                data = inits[0].read_bytes() + (folder / FIRST_SEGMENT).read_bytes()
+            except (IndexError, OSError):
+                continue
+            ahead.decode(data, kind)
 
 
 def _side_outputs(out, first_rung, fallback, info, profile, timeout, cancel, pool):

@@ -5,6 +5,8 @@ also measure what the master playlist declares (bytes per second, frame rate, co
 numbers come from the segments that were actually produced.
 """
 
+import contextlib
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,31 +191,55 @@ def check_aligned_to(
         )
 
 
-def check_decodes(root: Path, report: RenditionReport) -> None:
+def _decoded_frames(data: bytes, kind: str) -> int:
+    """How many frames (or audio frames) the segment `data` (init + media) decodes to."""
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        stream = container.streams.video[0] if kind == "video" else container.streams.audio[0]
+        stream.thread_type = "AUTO"  # both cores: this is on the critical path
+        if kind == "video":
+            # Deblocking only smooths pictures already decoded: every slice is still parsed (a
+            # damaged bitstream still fails) and every frame still comes out, for about a fifth
+            # less CPU.
+            stream.codec_context.options = {"skip_loop_filter": "all"}
+        return sum(1 for _ in container.decode(stream))
+
+
+class DecodedAhead:
+    """Frame counts of segments decoded ahead, while the encode still runs, keyed by a digest of
+    the very bytes decoded: the check after the encode takes a count only for the same bytes
+    (a segment still being written, or written again, is decoded again)."""
+
+    def __init__(self):
+        self._frames: dict[bytes, int] = {}
+
+    @staticmethod
+    def _key(data: bytes) -> bytes:
+        return hashlib.blake2b(data, digest_size=32).digest()
+
+    def decode(self, data: bytes, kind: str) -> None:
+        """Decodes now; a failure is not kept (the check decodes again and says what it is)."""
+        with contextlib.suppress(av.FFmpegError, IndexError, ValueError):
+            self._frames[self._key(data)] = _decoded_frames(data, kind)
+
+    def frames(self, data: bytes) -> int | None:
+        return self._frames.get(self._key(data))
+
+
+def check_decodes(root: Path, report: RenditionReport, ahead: DecodedAhead | None = None) -> None:
     """The first and last segments decode (PyAV), which the box checks alone cannot prove."""
     folder = root / report.name
     init = (folder / report.init_uri).read_bytes()
     ends = [report.segments[0]] + ([report.segments[-1]] if len(report.segments) > 1 else [])
     for segment in ends:
         data = init + (folder / segment.uri).read_bytes()
-        try:
-            with av.open(io.BytesIO(data), format="mp4") as container:
-                stream = (
-                    container.streams.video[0]
-                    if report.kind == "video"
-                    else container.streams.audio[0]
-                )
-                stream.thread_type = "AUTO"  # both cores: this is on the critical path
-                if report.kind == "video":
-                    # Deblocking only smooths pictures already decoded: every slice is still
-                    # parsed (a damaged bitstream still fails) and every frame still comes
-                    # out, for about a fifth less CPU.
-                    stream.codec_context.options = {"skip_loop_filter": "all"}
-                frames = sum(1 for _ in container.decode(stream))
-        except (av.FFmpegError, IndexError, ValueError) as exc:
-            raise OutputInvalid(
-                "segment_undecodable", detail=f"{report.name}/{segment.uri}: {exc}"
-            ) from exc
+        frames = ahead.frames(data) if ahead is not None else None
+        if frames is None:
+            try:
+                frames = _decoded_frames(data, report.kind)
+            except (av.FFmpegError, IndexError, ValueError) as exc:
+                raise OutputInvalid(
+                    "segment_undecodable", detail=f"{report.name}/{segment.uri}: {exc}"
+                ) from exc
         # Every picture comes out; audio may lose its first frames to the encoder's priming.
         missing = segment.samples - frames
         if frames == 0 or missing > (0 if report.kind == "video" else 2):
@@ -230,8 +256,10 @@ def validate_ladder(
     video_duration: float,
     audio_expected: bool,
     audio_duration: float | None = None,
+    ahead: DecodedAhead | None = None,
 ) -> tuple[list[RenditionReport], RenditionReport | None]:
-    """All checks for a freshly encoded ladder; returns the measurements for the master playlist."""
+    """All checks for a freshly encoded ladder; returns the measurements for the master playlist.
+    `ahead`: segments already decoded while the encode ran."""
     videos = [inspect_rendition(root, name, "video") for name in video_names]
     for report in videos:
         check_duration(report, video_duration)
@@ -246,7 +274,7 @@ def validate_ladder(
             raise OutputInvalid("audio_missing", detail="audio segments hold no samples")
         check_duration(audio, audio_duration or video_duration)
     for report in [*videos, *([audio] if audio else [])]:
-        check_decodes(root, report)
+        check_decodes(root, report, ahead)
     return videos, audio
 
 

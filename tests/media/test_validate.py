@@ -170,3 +170,29 @@ def test_the_fallback_must_be_a_faststart_progressive_mp4(ladder, clips, tmp_pat
     check_progressive_mp4(
         clips.video(width=320, height=240, seconds=2), expect_audio=True, duration=2.0
     )
+
+
+def test_a_segment_decoded_ahead_counts_only_for_the_very_same_bytes(ladder):
+    # While the encode runs, first segments are decoded ahead (first_pass); the check after the
+    # encode takes that count only for identical bytes.
+    from media_pipeline.engine.validate import DecodedAhead
+
+    root, info = ladder
+    folder = root / "360p"
+    [init] = folder.glob("init*.mp4")
+    data = init.read_bytes() + (folder / "seg_00000.m4s").read_bytes()
+    ahead = DecodedAhead()
+    ahead.decode(data, "video")
+    frames = ahead.frames(data)
+    assert frames and frames > 100  # 6 s of video
+    assert ahead.frames(data[:-1] + bytes([data[-1] ^ 1])) is None
+    check(root, info, ahead=ahead)  # passes with the count decoded ahead
+
+    # The count kept is the one the check uses: a count that is short fails the ladder...
+    ahead._frames[ahead._key(data)] = frames - 1
+    assert failure(root, info, ahead=ahead) == "segment_undecodable"
+    # ...and a decode ahead that failed keeps nothing (the check decodes again, and decides).
+    broken = DecodedAhead()
+    broken.decode(b"not a video", "video")
+    assert broken._frames == {}
+    check(root, info, ahead=broken)
