@@ -213,7 +213,8 @@ def load(alias, n, store, *, fresh):
 
     incremental = n <= 1_000_000
     with connections[alias].cursor() as cursor:
-        if not incremental and not fresh and stored_fingerprint(cursor) == fingerprint(n):
+        made_by = stored_fingerprint(cursor)
+        if not incremental and not fresh and made_by == fingerprint(n):
             cursor.execute("SELECT count(*) FROM analytics_daily_reach")
             cells = cursor.fetchone()[0]
             print(f"{n:>11,} plays: reused (same generator and rollup SQL)", flush=True)
