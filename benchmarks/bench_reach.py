@@ -14,7 +14,8 @@ Every size has its own database, so that the sizes are timed side by side: each 
 every query of every size, in alternating order (this machine is shared: a query timed a
 minute later than its pair meets other load). A large size's database is kept between runs
 and reused when it was made by the same generator and the same rollup SQL (a fingerprint in
-the database says so); `--fresh` makes it again. The smallest size is always made afresh.
+the database says so); `--fresh` makes it again. A size up to a million plays (rolled up
+incrementally, which is what is timed) is always made afresh.
 
 Needs PostgreSQL: BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/sunshine_an_bench
 (one database per size, `<name>_<size>`, created if missing). Runs itself in a child process.
@@ -332,8 +333,12 @@ def main(argv=None):
         ensure_database(database_url(url, n))
         # Each database migrated as the default one: Wagtail's own data migrations write to the
         # default database whatever the migrated one is.
-        migrate_env = {**os.environ, "DATABASE_URL": database_url(url, n), "LOG_LEVEL": "WARNING"}
-        migrate_env["DJANGO_SETTINGS_MODULE"] = "sunshine.settings"
+        migrate_env = {
+            **os.environ,
+            "DATABASE_URL": database_url(url, n),
+            "DJANGO_SETTINGS_MODULE": "sunshine.settings",
+            "LOG_LEVEL": "WARNING",
+        }
         subprocess.run(
             [sys.executable, "-m", "sunshine", "migrate", "--noinput", "-v0"],
             cwd=PROJECT,

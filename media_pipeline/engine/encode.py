@@ -23,6 +23,7 @@ TONEMAP = (
 )
 AUDIO_NAME = "audio"
 PLAYLIST_NAME = "index.m3u8"
+SEGMENT_NAME = "seg_%05d.m4s"  # numbered from 0, in every rendition's folder
 
 
 def keyframe_args(profile: Profile) -> list[str]:
@@ -55,7 +56,7 @@ def hls_output_args(profile: Profile, stream_map: str) -> list[str]:
         "-hls_fmp4_init_filename",
         "init.mp4",
         "-hls_segment_filename",
-        "%v/seg_%05d.m4s",
+        f"%v/{SEGMENT_NAME}",
         "-var_stream_map",
         stream_map,
         f"%v/{PLAYLIST_NAME}",

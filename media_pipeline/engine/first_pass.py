@@ -16,7 +16,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import captions as captions_mod
-from .encode import AUDIO_NAME, PLAYLIST_NAME, join_fragments, remux_progressive
+from .encode import (
+    AUDIO_NAME,
+    PLAYLIST_NAME,
+    SEGMENT_NAME,
+    join_fragments,
+    remux_progressive,
+)
 from .errors import InvalidSource, OutputInvalid
 from .ffmpeg import ffmpeg_version
 from .hls import parse_media_playlist, write_master
@@ -231,7 +237,7 @@ def _build(source, info, profile, out, report, cancel, captions, time_limit, sta
     return manifest
 
 
-FIRST_SEGMENT, SECOND_SEGMENT = "seg_00000.m4s", "seg_00001.m4s"  # encode.hls_output_args
+FIRST_SEGMENT, SECOND_SEGMENT = SEGMENT_NAME % 0, SEGMENT_NAME % 1
 WATCH_SECONDS = 0.5
 
 

@@ -237,3 +237,16 @@ def test_a_request_with_a_session_cookie_takes_the_full_stack(db):
 def test_a_view_that_is_not_csrf_exempt_cannot_take_the_lean_path(settings):
     with pytest.raises(ImproperlyConfigured, match="csrf-exempt"):
         lean.LeanHandler("/privacy/statistics/")
+
+
+def test_a_flood_of_odd_content_types_is_not_kept():
+    # A script sending a new Content-Type with every request must not grow the process.
+    from django.test import RequestFactory
+
+    from sunshine import lean
+
+    for number in range(lean.MAX_CONTENT_TYPES + 50):
+        environ = RequestFactory().post("/api/v1/plays/beat", "{}", "application/json").environ
+        environ["CONTENT_TYPE"] = f"text/plain; charset=utf-8; x={number}"
+        assert lean.LeanRequest(environ).content_params["x"] == str(number)
+    assert len(lean._content_types) <= lean.MAX_CONTENT_TYPES
